@@ -1,0 +1,68 @@
+// `iommu-lab translate IMAGE.json`: run a machine image's transactions through the SMMUv3 model
+// and print one JSON object per transaction (NDJSON). See shared/formats/machine-image.md.
+//
+// Exit 0 with the results on stdout; exit 2 with `error: <JSON path>: <why>` on stderr and
+// nothing on stdout when the image cannot be read or is malformed; exit 1 if the engine itself
+// fails (a bug, never the image's fault). No stack traces unless IOMMU_LAB_DEBUG is set.
+
+import { readFileSync } from 'node:fs';
+import { ImageError, parseMachineImage } from '../model/image/parse';
+import { runImage } from '../model/image/run';
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export const TRANSLATE_USAGE = `Usage: iommu-lab translate IMAGE.json
+
+Runs every transaction of a machine image (iommu-lab/machine-image@1) through the SMMUv3 model
+and prints one JSON object per transaction, in order. IMAGE.json may be "-" for stdin.
+A malformed image prints "error: <JSON path>: <why>" on stderr and exits 2.
+`;
+
+/** Read, validate and run the image at `path` ("-": stdin). Never throws. */
+export function runTranslateFile(path: string): CliResult {
+  let text: string;
+  try {
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (e) {
+    return fail(2, `error: $: cannot read ${path}: ${readError(e)}`);
+  }
+  return runTranslateText(text);
+}
+
+/** The same for an image already in memory. */
+export function runTranslateText(text: string): CliResult {
+  let image;
+  try {
+    image = parseMachineImage(text);
+  } catch (e) {
+    if (e instanceof ImageError) return fail(2, `error: ${e.message}`);
+    return internal(e);
+  }
+  try {
+    const stdout = runImage(image).map((result: Record<string, unknown>) => `${JSON.stringify(result)}\n`).join('');
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    return internal(e);
+  }
+}
+
+function fail(code: number, line: string): CliResult {
+  return { code, stdout: '', stderr: `${line}\n` };
+}
+
+/** An engine failure: a bug in the model, reported in one line. */
+function internal(e: unknown): CliResult {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const debug = process.env.IOMMU_LAB_DEBUG ? `\n${err.stack ?? ''}` : ' (set IOMMU_LAB_DEBUG=1 for a stack trace)';
+  return fail(1, `internal error: ${err.message}${debug}`);
+}
+
+function readError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT': return 'no such file';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory';
+    default: return err.message ?? String(e);
+  }
+}
