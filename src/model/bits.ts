@@ -1,0 +1,47 @@
+// 64-bit helpers. Descriptors and structure words are bigint at API boundaries; the hot
+// path splits them into two uint32 halves (lo, hi) held in plain numbers.
+
+export const TWO32 = 4294967296;
+
+/** Bits [hi:lo] of a 64-bit value (hi - lo < 53). */
+export function field(v: bigint, hi: number, lo: number): number {
+  return Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
+}
+
+/** Bits [hi:lo] of a 64-bit value as a bigint (any width). */
+export function fieldBig(v: bigint, hi: number, lo: number): bigint {
+  return (v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
+}
+
+export function bit(v: bigint, n: number): number {
+  return Number((v >> BigInt(n)) & 1n);
+}
+
+/** Insert `val` into bits [hi:lo] of `v`. */
+export function setField(v: bigint, hi: number, lo: number, val: bigint | number): bigint {
+  const mask = ((1n << BigInt(hi - lo + 1)) - 1n) << BigInt(lo);
+  return (v & ~mask) | ((BigInt(val) << BigInt(lo)) & mask);
+}
+
+/** Lower-case hex with 0x and no padding: the machine-image output form. */
+export function hex(v: bigint | number): string {
+  return '0x' + v.toString(16);
+}
+
+/** Hex grouped by 4 digits with `_` when longer than 8 digits (VIEWS.md): 0x8_0010_0040. */
+export function hexGrouped(v: bigint | number): string {
+  const s = v.toString(16);
+  if (s.length <= 8) return '0x' + s;
+  const parts: string[] = [];
+  for (let i = s.length; i > 0; i -= 4) parts.unshift(s.slice(Math.max(0, i - 4), i));
+  return '0x' + parts.join('_');
+}
+
+export function pow2(n: number): number {
+  return 2 ** n;
+}
+
+/** A 64-bit value from two uint32 halves. */
+export function join64(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}

@@ -1,0 +1,125 @@
+// The TLB: translations cached by (VMID, ASID, input address), SMMUv3 §3.17; primer §2.7.
+// Stage-1 (and combined stage-1+2) entries are tagged with the VMID and, unless the leaf was
+// global (nG = 0), the ASID; stage-2 entries (IPA -> PA, from any stage-2 walk: the CD's
+// address, a stage-1 descriptor's address or an output IPA) with the VMID alone. Entries go
+// only by invalidation (or, as in QEMU, a full flush when the table is full): a missing TLBI
+// leaves a stale entry that still translates, as on hardware.
+
+export type TlbKind = 'S1S2' | 'S2';
+
+export interface TlbEntry {
+  kind: TlbKind;
+  vmid: number;
+  /** ASID, or -1 for a global entry (nG = 0) and for stage-2 entries. */
+  asid: number;
+  /** Input base (IOVA[47:0] or IPA), aligned to 2^shift, and the output base. */
+  base: number;
+  shift: number;
+  out: number;
+  /** The IPA base: stage 1's output for a combined entry, the input for a stage-2 entry. */
+  ipa: number;
+  /** Stage-1 leaf and accumulated table attributes, for re-checking permissions on a hit. */
+  s1: boolean;
+  s1lo: number;
+  s1hi: number;
+  apTable: number;
+  pxnTable: number;
+  uxnTable: number;
+  /** Stage-2 leaf (combined and stage-2 entries). */
+  s2: boolean;
+  s2lo: number;
+  s2hi: number;
+}
+
+interface Bucket {
+  entries: Map<number, TlbEntry>;
+  /** Distinct entry sizes present, probed smallest first. */
+  shifts: number[];
+}
+
+export const TLB_CAPACITY = 4096;
+const GLOBAL = 0x10000;
+const S2_TAG = 0x20000;
+
+function tagOf(kind: TlbKind, vmid: number, asid: number): number {
+  if (kind === 'S2') return vmid * 0x40000 + S2_TAG;
+  return vmid * 0x40000 + (asid < 0 ? GLOBAL : asid);
+}
+
+function keyOf(addr: number, shift: number): number {
+  return Math.floor(addr / 2 ** shift) * 64 + shift;
+}
+
+export class Tlb {
+  private buckets = new Map<number, Bucket>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  private probe(tag: number, addr: number): TlbEntry | undefined {
+    const b = this.buckets.get(tag);
+    if (b === undefined) return undefined;
+    const shifts = b.shifts;
+    for (let i = 0; i < shifts.length; i++) {
+      const e = b.entries.get(keyOf(addr, shifts[i]));
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+
+  /** A stage-1/combined lookup: the ASID's entries, then the VMID's global ones. */
+  lookupS1(vmid: number, asid: number, iova: number): TlbEntry | undefined {
+    return this.probe(vmid * 0x40000 + asid, iova) ?? this.probe(vmid * 0x40000 + GLOBAL, iova);
+  }
+
+  lookupS2(vmid: number, ipa: number): TlbEntry | undefined {
+    return this.probe(vmid * 0x40000 + S2_TAG, ipa);
+  }
+
+  insert(e: TlbEntry): void {
+    if (this.count >= TLB_CAPACITY) this.clear();
+    const tag = tagOf(e.kind, e.vmid, e.asid);
+    let b = this.buckets.get(tag);
+    if (b === undefined) this.buckets.set(tag, (b = { entries: new Map(), shifts: [] }));
+    const key = keyOf(e.base, e.shift);
+    if (!b.entries.has(key)) this.count++;
+    b.entries.set(key, e);
+    if (!b.shifts.includes(e.shift)) b.shifts = [...b.shifts, e.shift].sort((x, y) => x - y);
+  }
+
+  clear(): number {
+    const n = this.count;
+    this.buckets.clear();
+    this.count = 0;
+    return n;
+  }
+
+  /** Remove every entry `pred` selects; returns how many. */
+  invalidate(pred: (e: TlbEntry) => boolean): number {
+    let n = 0;
+    for (const b of this.buckets.values()) {
+      for (const [k, e] of b.entries) if (pred(e)) { b.entries.delete(k); n++; }
+    }
+    this.count -= n;
+    return n;
+  }
+
+  entries(): TlbEntry[] {
+    const out: TlbEntry[] = [];
+    for (const b of this.buckets.values()) out.push(...b.entries.values());
+    return out;
+  }
+
+  clone(): Tlb {
+    const t = new Tlb();
+    for (const e of this.entries()) t.insert({ ...e });
+    return t;
+  }
+}
+
+/** Whether an entry covers `addr` (input space). */
+export function covers(e: TlbEntry, addr: number): boolean {
+  return addr >= e.base && addr < e.base + 2 ** e.shift;
+}
