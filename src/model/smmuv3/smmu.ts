@@ -168,15 +168,15 @@ export class Smmu implements WalkEnv {
     const x = (vaHi >>> 23) & 1;                                // VA[55] selects TTB0 or TTB1
     const top = cd.tbi[x] ? 55 : 63;
     if (!bitsAllEqual(vaHi, vaLo, 64 - cd.txsz[x], top, x)) return this.s1Fault(FAULT_TRANSLATION);
-    const r1 = cd.tt[x];
-    if (r1 === null) return this.s1Fault(FAULT_TRANSLATION);    // EPDx = 1
-    // 4. TLB.
+    // 4. TLB. (EPDx only forbids walks: a TLB hit in that half still translates.)
     const asid = cd.asid;
     if (this.cacheEnabled) {
       const e = this.tlb.lookupS1(this.vmid, asid, va48);
       this.trace?.push({ type: 'smmu.tlb', hit: e !== undefined, kind: 'S1S2', vmid: this.vmid, asid, addr: va48 });
       if (e !== undefined) return this.fromTlb(e, va48, acc, cd);
     }
+    const r1 = cd.tt[x];
+    if (r1 === null) return this.s1Fault(FAULT_TRANSLATION);    // EPDx = 1
     // 5. The stage-1 walk; when nested, each descriptor's IPA goes through stage 2 first.
     const nested = this.s2 !== null;
     const o1 = this.out1;
