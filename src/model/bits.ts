@@ -37,6 +37,11 @@ export function hexGrouped(v: bigint | number): string {
   return '0x' + parts.join('_');
 }
 
+/** 2^n for an integer n in 0..64, exact. The hot paths index this instead of writing `2 ** n`:
+ *  V8 compiles `**` with a variable exponent to a call to its pow routine (~40 ns a call here,
+ *  bench/README.md), a table load is ~1 ns. */
+export const POW2: Float64Array = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
+
 export function pow2(n: number): number {
   return 2 ** n;
 }

@@ -4,7 +4,7 @@
 // The hot path is number-typed: translateN() takes the IOVA as two uint32 halves and leaves
 // its result in `this.result`; translate() is the bigint API around it.
 
-import { join64, TWO32 } from '../bits';
+import { join64, POW2, TWO32 } from '../bits';
 import type { PhysMem } from '../mem';
 import type { FetchWhat, S2Purpose, Trace } from '../trace';
 import { descMemAttr } from '../vmsa/descriptor';
@@ -53,6 +53,9 @@ export class Smmu implements WalkEnv {
   trace: Trace | null = null;
   readonly oas: number;
   cacheEnabled: boolean;
+  /** Whether the TLB is used; it needs cacheEnabled too. Off, every transaction walks while the
+   *  configuration cache still serves the STE and CD (the benchmark's full-walk figure). */
+  tlbEnabled = true;
   strtab: StrtabCfg = { base: 0, log2size: 0, fmt: 'linear', split: 8 };
   readonly tlb = new Tlb();
   readonly cfgCache = new Map<number, StreamCfg>();
@@ -74,6 +77,8 @@ export class Smmu implements WalkEnv {
   /** The stage-2 fault of the last failed s2Translate: code and IPA. */
   private s2FaultCode = FAULT_NONE;
   private s2FaultIpa = 0;
+  /** The configuration-cache entry findSte found or made for this transaction (findCd's). */
+  private cfgCur: StreamCfg | undefined = undefined;
   private readonly out1 = new WalkOut();
   private readonly out2 = new WalkOut();
   // The transaction being translated (for event records).
@@ -170,7 +175,7 @@ export class Smmu implements WalkEnv {
     if (!bitsAllEqual(vaHi, vaLo, 64 - cd.txsz[x], top, x)) return this.s1Fault(FAULT_TRANSLATION);
     // 4. TLB. (EPDx only forbids walks: a TLB hit in that half still translates.)
     const asid = cd.asid;
-    if (this.cacheEnabled) {
+    if (this.cacheEnabled && this.tlbEnabled) {
       const e = this.tlb.lookupS1(this.vmid, asid, va48);
       this.trace?.push({ type: 'smmu.tlb', hit: e !== undefined, kind: 'S1S2', vmid: this.vmid, asid, addr: va48 });
       if (e !== undefined) return this.fromTlb(e, va48, acc, cd);
@@ -196,8 +201,8 @@ export class Smmu implements WalkEnv {
       shift = Math.min(shift, this.s2LastShift);
       s2lo = this.s2LastLo; s2hi = this.s2LastHi;
     }
-    if (this.cacheEnabled) {
-      const size = 2 ** shift;
+    if (this.cacheEnabled && this.tlbEnabled) {
+      const size = POW2[shift];
       this.tlb.insert({
         kind: 'S1S2', vmid: this.vmid, asid: (o1.lo & 0x800) !== 0 ? asid : -1,
         base: va48 - (va48 % size), shift, out: pa - (pa % size), ipa: ipa - (ipa % size),
@@ -245,8 +250,8 @@ export class Smmu implements WalkEnv {
    *  in s2FaultCode). Walk accesses (CD, TT) are data reads; S2PTW applies to them. */
   s2Translate(ipa: number, purpose: S2Purpose, s1Level: number, acc: number): number {
     const r = this.s2 as Regime;
-    if (ipa >= 2 ** r.inputBits) { this.s2FaultCode = FAULT_TRANSLATION; this.s2FaultIpa = ipa; return -1; }
-    if (this.cacheEnabled) {
+    if (ipa >= POW2[r.inputBits]) { this.s2FaultCode = FAULT_TRANSLATION; this.s2FaultIpa = ipa; return -1; }
+    if (this.cacheEnabled && this.tlbEnabled) {
       const e = this.tlb.lookupS2(this.vmid, ipa);
       this.trace?.push({ type: 'smmu.tlb', hit: e !== undefined, kind: 'S2', vmid: this.vmid, asid: -1, addr: ipa });
       if (e !== undefined) {
@@ -262,8 +267,8 @@ export class Smmu implements WalkEnv {
     if (!walk(this, r, ipa, false, o)) { this.s2FaultCode = o.fault; this.s2FaultIpa = ipa; return -1; }
     if (this.s2Denied(o.lo, o.hi, purpose, acc)) { this.s2FaultCode = FAULT_PERMISSION; this.s2FaultIpa = ipa; return -1; }
     this.s2LastShift = o.blockShift; this.s2LastLo = o.lo; this.s2LastHi = o.hi;
-    if (this.cacheEnabled) {
-      const size = 2 ** o.blockShift;
+    if (this.cacheEnabled && this.tlbEnabled) {
+      const size = POW2[o.blockShift];
       this.tlb.insert({
         kind: 'S2', vmid: this.vmid, asid: -1, base: ipa - (ipa % size), shift: o.blockShift, out: o.oa - (o.oa % size), ipa: ipa - (ipa % size),
         s1: false, s1lo: 0, s1hi: 0, apTable: 0, pxnTable: 0, uxnTable: 0, s2: true, s2lo: o.lo, s2hi: o.hi,
@@ -321,6 +326,7 @@ export class Smmu implements WalkEnv {
   private findSte(sid: number): SteConfig | null {
     if (this.cacheEnabled) {
       const c = this.cfgCache.get(sid);
+      this.cfgCur = c;
       this.trace?.push({ type: 'smmu.cfg', hit: c !== undefined, what: 'STE', sid });
       if (c !== undefined) return c.ste;
     }
@@ -344,14 +350,14 @@ export class Smmu implements WalkEnv {
     const words = this.fetchStruct('STE', steAddr, STE_WORDS);
     const d = decodeSte(words, this.oas);
     if (!d.ok) return this.configFault(EVT.C_BAD_STE, d.why), null;
-    if (this.cacheEnabled) this.cfgCache.set(sid, { ste: d.ste, cds: new Map() });
+    if (this.cacheEnabled) this.cfgCache.set(sid, (this.cfgCur = { ste: d.ste, cds: new Map() }));
     return d.ste;
   }
 
   /** CD number `index` of an STE: linear or 2-level CD table; its address (and an L1CD's) is an
    *  IPA when stage 2 is on, so stage 2 translates it first (CLASS = CD). */
   private findCd(sid: number, ste: SteConfig, index: number): CdConfig | null {
-    const cached = this.cacheEnabled ? this.cfgCache.get(sid) : undefined;
+    const cached = this.cacheEnabled ? this.cfgCur : undefined;
     if (cached !== undefined) {
       const c = cached.cds.get(index);
       this.trace?.push({ type: 'smmu.cfg', hit: c !== undefined, what: 'CD', sid, ssid: this.tSsid < 0 ? undefined : this.tSsid });
@@ -436,11 +442,16 @@ export class Smmu implements WalkEnv {
   }
 }
 
-/** Whether bits [top:low] of the 64-bit value (hi, lo) all equal `v` (0 or 1). */
+/** Whether bits [top:low] of the 64-bit value (hi, lo) all equal `v` (0 or 1); true when
+ *  low > top. One mask test per 32-bit half (this runs on every transaction, TLB hits too). */
 function bitsAllEqual(hi: number, lo: number, low: number, top: number, v: number): boolean {
-  for (let b = low; b <= top; b++) {
-    const bitv = b >= 32 ? (hi >>> (b - 32)) & 1 : (lo >>> b) & 1;
-    if (bitv !== v) return false;
-  }
+  const want = v === 0 ? 0 : -1;
+  if (low <= top && low < 32 && ((lo ^ want) & maskBits(low, top < 31 ? top : 31)) !== 0) return false;
+  if (low <= top && top >= 32 && ((hi ^ want) & maskBits(low > 32 ? low - 32 : 0, top - 32)) !== 0) return false;
   return true;
+}
+
+/** The 32-bit mask of bits [t:l], 0 <= l <= t <= 31. */
+function maskBits(l: number, t: number): number {
+  return ((-1 >>> (31 - t)) >>> l) << l;
 }

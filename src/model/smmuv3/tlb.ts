@@ -5,6 +5,8 @@
 // only by invalidation (or, as in QEMU, a full flush when the table is full): a missing TLBI
 // leaves a stale entry that still translates, as on hardware.
 
+import { POW2 } from '../bits';
+
 export type TlbKind = 'S1S2' | 'S2';
 
 export interface TlbEntry {
@@ -47,7 +49,7 @@ function tagOf(kind: TlbKind, vmid: number, asid: number): number {
 }
 
 function keyOf(addr: number, shift: number): number {
-  return Math.floor(addr / 2 ** shift) * 64 + shift;
+  return Math.floor(addr / POW2[shift]) * 64 + shift;
 }
 
 export class Tlb {

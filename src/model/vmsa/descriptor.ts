@@ -2,7 +2,7 @@
 // D8-53); primer §1.4. The walker reads a descriptor as two uint32 halves: `lo` = bits[31:0],
 // `hi` = bits[63:32].
 
-import { TWO32 } from '../bits';
+import { POW2, TWO32 } from '../bits';
 
 export const DESC_VALID = 1 << 0;        // bit 0
 export const DESC_TABLE = 1 << 1;        // bit 1: table (levels 0-2) or page (level 3); 0 = block
@@ -20,7 +20,7 @@ export const BIT = {
 /** Bits [47:shift] of a descriptor: a next-level table address (shift = granule) or a block or
  *  page output address (shift = the level's block size). shift <= 30 for every legal case. */
 export function descAddr(lo: number, hi: number, shift: number): number {
-  return (hi & 0xffff) * TWO32 + ((lo & ~((2 ** shift) - 1)) >>> 0);
+  return (hi & 0xffff) * TWO32 + ((lo & ~(POW2[shift] - 1)) >>> 0);
 }
 
 /** AP[2:1] (stage 1) or S2AP (stage 2), bits [7:6]. */

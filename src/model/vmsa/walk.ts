@@ -3,6 +3,7 @@
 // Stages differ only at the edges: stage 1 accumulates hierarchical attributes and, when
 // nested, hands each descriptor's IPA to stage 2 first (WalkEnv.descToPa).
 
+import { POW2 } from '../bits';
 import type { PhysMem } from '../mem';
 import { blockAllowed, levelShift, type GranuleShift } from './geometry';
 import { DESC_AF, DESC_TABLE, DESC_VALID, descAPTable, descAddr, descPXNTable, descUXNTable } from './descriptor';
@@ -73,7 +74,7 @@ export function walk(env: WalkEnv, r: Regime, ia: number, nested: boolean, out: 
   const hier = r.stage === 1 && !r.had;
   for (;;) {
     const shift = levelShift(g, level);
-    const descIa = base + (Math.floor(ia / 2 ** shift) & idxMask) * 8;
+    const descIa = base + (Math.floor(ia / POW2[shift]) & idxMask) * 8;
     out.level = level;
     // Nested: the descriptor's address is an IPA; stage 2 translates it first.
     let descPa = descIa;
@@ -95,7 +96,7 @@ export function walk(env: WalkEnv, r: Regime, ia: number, nested: boolean, out: 
     } else if ((lo & DESC_TABLE) !== 0) {
       // Table: its next-level address must fit the output size too (ARM ARM D8.15.4).
       const next = descAddr(lo, hi, g);
-      if (next >= 2 ** r.outputBits) { out.fault = FAULT_ADDR_SIZE; return false; }
+      if (next >= POW2[r.outputBits]) { out.fault = FAULT_ADDR_SIZE; return false; }
       if (hier) { apTable |= descAPTable(hi); pxnTable |= descPXNTable(hi); uxnTable |= descUXNTable(hi); }
       // Take it to the next level.
       base = next;
@@ -109,11 +110,11 @@ export function walk(env: WalkEnv, r: Regime, ia: number, nested: boolean, out: 
     // Leaf: output address size, then the access flag. Permissions are the caller's (they
     // depend on the access, and a TLB hit re-checks them).
     const oaBase = descAddr(lo, hi, leafShift);
-    if (oaBase >= 2 ** r.outputBits) { out.fault = FAULT_ADDR_SIZE; return false; }
+    if (oaBase >= POW2[r.outputBits]) { out.fault = FAULT_ADDR_SIZE; return false; }
     if (!r.affd && (lo & DESC_AF) === 0) { out.fault = FAULT_ACCESS; return false; }
     out.fault = FAULT_NONE;
     out.blockShift = leafShift;
-    out.oa = oaBase + (ia % 2 ** leafShift);
+    out.oa = oaBase + (ia % POW2[leafShift]);
     out.lo = lo;
     out.hi = hi;
     out.apTable = apTable;
