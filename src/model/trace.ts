@@ -53,13 +53,24 @@ export interface DoneEvent {
 }
 
 // ---- model/smmuv3: queues, commands, registers ------------------------------------------
+/** The SMMU takes one command from the Command queue slot `index`. `error`: CERROR_ILL and why
+ *  (the command is not consumed); `note`: what the model did not do and why (RES0 range fields,
+ *  prefetch hints); `msi`: the 32-bit write a CMD_SYNC with CS = SIG_IRQ made. */
 export interface CmdEvent {
   type: 'smmu.cmd'; index: number; opcode: number; name: string; dw0: bigint; dw1: bigint; error?: string;
+  note?: string; msi?: { addr: number; data: number };
 }
-/** Entries an invalidation removed from the TLB or the configuration cache. */
+/** Entries an invalidation removed from the TLB or the configuration cache (each STE and each
+ *  CD counts one), `by` the command's name. */
 export interface InvEvent { type: 'smmu.inv'; cache: 'tlb' | 'cfg'; removed: number; by: string }
-export interface EvtqEvent { type: 'smmu.evtq'; record: EventRecord; written: boolean; index?: number; why?: string }
-export interface RegEvent { type: 'smmu.reg'; name: string; offset: number; write: boolean; value: bigint }
+/** An event record offered to the Event queue: written at slot `index`, address `addr`, or not
+ *  (`why`: suppressed, queue disabled, or full). */
+export interface EvtqEvent {
+  type: 'smmu.evtq'; record: EventRecord; written: boolean; index?: number; addr?: number; why?: string;
+}
+/** An MMIO access; `value` is what was read or written (32 or 64 bits); `note` says why a write
+ *  was ignored, or what it set off. */
+export interface RegEvent { type: 'smmu.reg'; name: string; offset: number; write: boolean; value: bigint; note?: string }
 
 export type TraceEvent =
   | MemReadEvent | MemWriteEvent

@@ -66,6 +66,15 @@ export class Smmu implements WalkEnv {
   reads = 0;
   walkReads = 0;
 
+  // ---- hooks for the register model (regs.ts) --------------------------------------------
+  /** SMMU_CR0.SMMUEN and SMMU_GBPA.ABORT (SMMUv3 §6.3.9.6, §6.3.14). A bare Smmu is enabled, so
+   *  machine images translate; SmmuRegisters sets both from its registers (at reset SMMUEN = 0). */
+  smmuEn = true;
+  gbpaAbort = false;
+  /** Called with the event of every failed transaction that has one; the event queue
+   *  (queues.ts) decides whether it is recorded (§7.2). */
+  onEvent: ((e: EventRecord) => void) | null = null;
+
   // Per-transaction state read by the WalkEnv callbacks.
   private s2: Regime | null = null;
   private vmid = 0;
@@ -125,6 +134,7 @@ export class Smmu implements WalkEnv {
         reads: this.reads, walkReads: this.walkReads,
       });
     }
+    if (!ok && this.result.event !== null) this.onEvent?.(this.result.event);
     return ok;
   }
 
@@ -135,6 +145,14 @@ export class Smmu implements WalkEnv {
     this.steCur = null;
     this.curCd = null;
     this.s2 = null;
+    // 0. SMMU_CR0.SMMUEN = 0: no configuration, no translation, no event. GBPA.ABORT aborts;
+    //    otherwise the input address is the PA, and one beyond the OAS aborts (§3.4, §6.3.9.6).
+    if (!this.smmuEn) {
+      if (this.gbpaAbort || vaHi >= 2 ** (this.oas - 32)) return false;
+      res.ok = true;
+      res.pa = vaHi * TWO32 + vaLo;
+      return true;
+    }
     // 1. Configuration: STE.
     const ste = this.findSte(sid);
     if (ste === null) return false;
