@@ -79,13 +79,13 @@ export function decodeSte(w: bigint[], oas: number): SteDecode {
   if (config === 4) return { ok: true, ste: { ...base, kind: 'bypass', s1: false, s2: false } };
   const s1 = (config & 1) !== 0;
   const s2 = (config & 2) !== 0;
-  const ste: SteConfig = { ...base, kind: s1 && s2 ? 'nested' : s1 ? 's1' : 's2', s1, s2 };
+  // §5.2 S2VMID: NS-EL1 translations are VMID-tagged when stage 1 *or* stage 2 translates (S2P = 1).
+  const ste: SteConfig = { ...base, kind: s1 && s2 ? 'nested' : s1 ? 's1' : 's2', s1, s2, vmid: STE_S2VMID(w) };
 
   if (s2) {
     const r = decodeS2(w, oas);
     if (typeof r === 'string') return illegal(r);
     ste.s2Regime = r;
-    ste.vmid = STE_S2VMID(w);
     ste.s2r = STE_S2R(w) === 1;
     ste.s2ptw = STE_S2PTW(w) === 1;
   }

@@ -34,7 +34,9 @@ export function s1PermFault(lo: number, hi: number, apTable: number, pxnTable: n
       // An EL0-writable page is never executable at EL1 (the SMMU's UWXN note, smmu-5.4.md).
       return descPXN(hi) !== 0 || pxnTable !== 0 || (el0 && writable) || (ctl.wxn && writable);
     }
-    return !el0 || descUXN(hi) !== 0 || uxnTable !== 0 || (ctl.wxn && writable);
+    // Unprivileged execution needs no unprivileged read (execute-only, ARM ARM Table D8-65); WXN removes
+    // it only where UnprivWrite is present (R FYMXJ).
+    return descUXN(hi) !== 0 || uxnTable !== 0 || (ctl.wxn && el0 && writable);
   }
   return priv ? ctl.pan && el0 : !el0;
 }
@@ -44,6 +46,6 @@ export function s1PermFault(lo: number, hi: number, apTable: number, pxnTable: n
 export function s2PermFault(lo: number, hi: number, acc: number): boolean {
   const s2ap = descAP(lo);
   if ((acc & ACC_WRITE) !== 0) return (s2ap & 2) === 0;
-  if ((acc & ACC_INSTR) !== 0) return descUXN(hi) !== 0 || (s2ap & 1) === 0;
+  if ((acc & ACC_INSTR) !== 0) return descUXN(hi) !== 0;       // execute-only is legal (Table D8-77)
   return (s2ap & 1) === 0;
 }
