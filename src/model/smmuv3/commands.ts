@@ -16,7 +16,7 @@
 import { field, fieldBig, setField } from '../bits';
 import type { CmdEvent, InvEvent } from '../trace';
 import type { Smmu } from './smmu';
-import { covers, type TlbEntry } from './tlb';
+import { covers, tlbVa, type TlbEntry } from './tlb';
 
 /** A command: two little-endian 64-bit words (§4.1.1: every command is 16 bytes). */
 export type CmdWords = readonly [bigint, bigint];
@@ -264,10 +264,11 @@ function tlbi(smmu: Smmu, by: string, pred: (e: TlbEntry) => boolean, note?: str
 
 /** NH_VA (asid >= 0): the ASID's entries and the global ones covering the VA (VA{L}E1, §4.4.2.4).
  *  NH_VAA (asid = -2): every ASID's (VAA{L}E1, §4.4.2.3). Stage-1 and combined entries only.
- *  The TLB is keyed by VA[47:0], as lookups are (tlb.ts), so the address is cut the same way. */
+ *  The TLB is keyed by VA[47:0] and the TTB half (smmu.ts tlbVa), so the address is cut the same way. */
 function tlbiVa(smmu: Smmu, by: string, c: CmdWords, asid: number): Effect {
   const vmid = CMD_VMID(c);
-  const va = Number(CMD_Address(c) & 0xffff_ffff_ffffn);
+  const addr = CMD_Address(c);
+  const va = tlbVa(Number(addr & 0xffff_ffff_ffffn), Number((addr >> 55n) & 1n));
   return tlbi(smmu, by, (e) => e.kind === 'S1S2' && e.vmid === vmid && (asid === -2 || e.asid === asid || e.asid === -1) &&
     covers(e, va), rangeNote(c));
 }

@@ -17,7 +17,7 @@ import { decodeCd, type CdConfig, CD_WORDS } from './cd';
 import { cdSplit, l1cdL2Ptr, l1cdValid, l1stdL2Ptr, l1stdSpan, type StrtabCfg } from './config';
 import { EVT, eventName, type EventClass, type EventRecord } from './events';
 import { decodeSte, type SteConfig, STE_WORDS } from './ste';
-import { Tlb, type TlbEntry } from './tlb';
+import { Tlb, tlbVa, type TlbEntry } from './tlb';
 
 export interface Transaction {
   sid: number;
@@ -194,9 +194,9 @@ export class Smmu implements WalkEnv {
     // 4. TLB. (EPDx only forbids walks: a TLB hit in that half still translates.)
     const asid = cd.asid;
     if (this.cacheEnabled && this.tlbEnabled) {
-      const e = this.tlb.lookupS1(this.vmid, asid, va48);
+      const e = this.tlb.lookupS1(this.vmid, asid, tlbVa(va48, x));
       this.trace?.push({ type: 'smmu.tlb', hit: e !== undefined, kind: 'S1S2', vmid: this.vmid, asid, addr: va48 });
-      if (e !== undefined) return this.fromTlb(e, va48, acc, cd);
+      if (e !== undefined) return this.fromTlb(e, tlbVa(va48, x), acc, cd);
     }
     const r1 = cd.tt[x];
     if (r1 === null) return this.s1Fault(FAULT_TRANSLATION);    // EPDx = 1
@@ -223,7 +223,7 @@ export class Smmu implements WalkEnv {
       const size = POW2[shift];
       this.tlb.insert({
         kind: 'S1S2', vmid: this.vmid, asid: (o1.lo & 0x800) !== 0 ? asid : -1,
-        base: va48 - (va48 % size), shift, out: pa - (pa % size), ipa: ipa - (ipa % size),
+        base: tlbVa(va48, x) - (va48 % size), shift, out: pa - (pa % size), ipa: ipa - (ipa % size),
         s1: true, s1lo: o1.lo, s1hi: o1.hi, apTable: o1.apTable, pxnTable: o1.pxnTable, uxnTable: o1.uxnTable,
         s2: nested, s2lo, s2hi,
       });

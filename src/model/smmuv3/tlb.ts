@@ -125,3 +125,9 @@ export class Tlb {
 export function covers(e: TlbEntry, addr: number): boolean {
   return addr >= e.base && addr < e.base + 2 ** e.shift;
 }
+
+/** The TLB's key for a stage-1 input: VA[47:0], plus 2^48 in the TTB1 half (VA[55] = 1), so
+ *  that a TTB0 and a TTB1 address with the same low 48 bits are different entries. */
+export function tlbVa(va48: number, ttb1: number): number {
+  return ttb1 === 0 ? va48 : va48 + 2 ** 48;
+}
