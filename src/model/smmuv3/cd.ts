@@ -46,6 +46,8 @@ export function tg1Granule(tg: number): GranuleShift | null {
 export interface CdConfig {
   words: bigint[];
   asid: number;
+  /** ASET: 0 = ASID shared with the PEs, 1 = SMMU-private (global entries do not cross). */
+  aset: number;
   /** TTB0 and TTB1 regimes; null where EPDx = 1 (walks through it fault). */
   tt: [Regime | null, Regime | null];
   /** TxSZ of each half, kept for the input-range check even where EPDx = 1. */
@@ -72,7 +74,7 @@ export function decodeCd(w: bigint[], oas: number): CdDecode {
   const ips = CD_IPS(w);
   const outputBits = Math.min(ips < PS_BITS.length ? PS_BITS[ips] : 52, oas);
   const cd: CdConfig = {
-    words: w, asid: CD_ASID(w), tt: [null, null], txsz: [CD_T0SZ(w), CD_T1SZ(w)],
+    words: w, asid: CD_ASID(w), aset: CD_ASET(w), tt: [null, null], txsz: [CD_T0SZ(w), CD_T1SZ(w)],
     tbi: [CD_TBI0(w) === 1, CD_TBI1(w) === 1], r: CD_R(w) === 1, wxn: CD_WXN(w) === 1, pan: CD_PAN(w) === 1,
   };
   for (const x of [0, 1] as const) {

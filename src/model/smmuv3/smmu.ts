@@ -161,6 +161,7 @@ export class Smmu implements WalkEnv {
     // 0b11: privileged/instruction; 0b0x: use incoming). INSTCFG affects reads only.
     if (ste.privCfg === 2) acc &= ~ACC_PRIV; else if (ste.privCfg === 3) acc |= ACC_PRIV;
     if ((acc & ACC_WRITE) === 0) { if (ste.instCfg === 2) acc &= ~ACC_INSTR; else if (ste.instCfg === 3) acc |= ACC_INSTR; }
+    this.tAcc = acc;                                            // records carry the overridden PnU/InD (§7.3.16)
     if (ste.kind === 'abort') return false;                    // no event (Config = abort)
     if (ssid >= 0 && !ste.s1) return this.configFault(EVT.C_BAD_SUBSTREAMID, 'a SubstreamID on an STE with stage 1 disabled');
     this.s2 = ste.s2Regime;
@@ -194,7 +195,7 @@ export class Smmu implements WalkEnv {
     // 4. TLB. (EPDx only forbids walks: a TLB hit in that half still translates.)
     const asid = cd.asid;
     if (this.cacheEnabled && this.tlbEnabled) {
-      const e = this.tlb.lookupS1(this.vmid, asid, tlbVa(va48, x));
+      const e = this.tlb.lookupS1(this.vmid, asid, tlbVa(va48, x), cd.aset);
       this.trace?.push({ type: 'smmu.tlb', hit: e !== undefined, kind: 'S1S2', vmid: this.vmid, asid, addr: va48 });
       if (e !== undefined) return this.fromTlb(e, tlbVa(va48, x), acc, cd);
     }
@@ -222,7 +223,7 @@ export class Smmu implements WalkEnv {
     if (this.cacheEnabled && this.tlbEnabled) {
       const size = POW2[shift];
       this.tlb.insert({
-        kind: 'S1S2', vmid: this.vmid, asid: (o1.lo & 0x800) !== 0 ? asid : -1,
+        kind: 'S1S2', vmid: this.vmid, asid: (o1.lo & 0x800) !== 0 ? asid : -1, aset: cd.aset,
         base: tlbVa(va48, x) - (va48 % size), shift, out: pa - (pa % size), ipa: ipa - (ipa % size),
         s1: true, s1lo: o1.lo, s1hi: o1.hi, apTable: o1.apTable, pxnTable: o1.pxnTable, uxnTable: o1.uxnTable,
         s2: nested, s2lo, s2hi,

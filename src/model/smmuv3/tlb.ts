@@ -14,6 +14,8 @@ export interface TlbEntry {
   vmid: number;
   /** ASID, or -1 for a global entry (nG = 0) and for stage-2 entries. */
   asid: number;
+  /** The CD's ASET (SMMU §3.17.1): a global entry matches only lookups with the same ASET. */
+  aset?: number;
   /** Input base (IOVA[47:0] or IPA), aligned to 2^shift, and the output base. */
   base: number;
   shift: number;
@@ -41,11 +43,13 @@ interface Bucket {
 
 export const TLB_CAPACITY = 4096;
 const GLOBAL = 0x10000;
+/** Global entries from an ASET = 1 (SMMU-private ASID) CD: they match only ASET = 1 lookups. */
+const GLOBAL_PRIVATE = 0x30000;
 const S2_TAG = 0x20000;
 
-function tagOf(kind: TlbKind, vmid: number, asid: number): number {
+function tagOf(kind: TlbKind, vmid: number, asid: number, aset: number): number {
   if (kind === 'S2') return vmid * 0x40000 + S2_TAG;
-  return vmid * 0x40000 + (asid < 0 ? GLOBAL : asid);
+  return vmid * 0x40000 + (asid >= 0 ? asid : aset === 1 ? GLOBAL_PRIVATE : GLOBAL);
 }
 
 function keyOf(addr: number, shift: number): number {
@@ -72,8 +76,9 @@ export class Tlb {
   }
 
   /** A stage-1/combined lookup: the ASID's entries, then the VMID's global ones. */
-  lookupS1(vmid: number, asid: number, iova: number): TlbEntry | undefined {
-    return this.probe(vmid * 0x40000 + asid, iova) ?? this.probe(vmid * 0x40000 + GLOBAL, iova);
+  lookupS1(vmid: number, asid: number, iova: number, aset = 0): TlbEntry | undefined {
+    return this.probe(vmid * 0x40000 + asid, iova) ??
+      this.probe(vmid * 0x40000 + (aset === 1 ? GLOBAL_PRIVATE : GLOBAL), iova);
   }
 
   lookupS2(vmid: number, ipa: number): TlbEntry | undefined {
@@ -82,7 +87,7 @@ export class Tlb {
 
   insert(e: TlbEntry): void {
     if (this.count >= TLB_CAPACITY) this.clear();
-    const tag = tagOf(e.kind, e.vmid, e.asid);
+    const tag = tagOf(e.kind, e.vmid, e.asid, e.aset ?? 0);
     let b = this.buckets.get(tag);
     if (b === undefined) this.buckets.set(tag, (b = { entries: new Map(), shifts: [] }));
     const key = keyOf(e.base, e.shift);
