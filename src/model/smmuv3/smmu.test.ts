@@ -327,11 +327,10 @@ describe('stage-1-only and stage-2-only STEs, bypass, configuration errors', () 
     expect(x.smmu.translate({ sid: 12, iova: 0x1000n, access: 'write', instr: true }).ok).toBe(true);
   });
 
-  // KNOWN ENGINE DISCREPANCY (reported): SMMU §7.3 common fields: "PnU: Privileged/Unprivileged (post-STE
+  // SMMU §7.3 common fields: "PnU: Privileged/Unprivileged (post-STE
   // override)", "InD: Instruction/Data (post-STE override)"; §7.3.16: "The InD/PnU attributes are the
-  // post-STE override values". The engine records the incoming attributes (baseRecord reads tAcc, which
-  // translateInner does not update after applying PRIVCFG/INSTCFG). Remove `.fails` once fixed.
-  it.fails('the event record carries the post-override PnU and InD (§7.3, §7.3.16)', () => {
+  // post-STE override values".
+  it('the event record carries the post-override PnU and InD (§7.3, §7.3.16)', () => {
     const x = privMachine();
     expect(x.smmu.translate({ sid: 11, iova: 0x1000n, access: 'read', priv: true })).toEqual({ ok: false, event: expect.objectContaining({ id: EVT.F_PERMISSION, pnu: false }) });
     expect(x.smmu.translate({ sid: 12, iova: 0x1000n, access: 'read' })).toEqual({ ok: false, event: expect.objectContaining({ id: EVT.F_PERMISSION, ind: true, pnu: true }) });
@@ -380,10 +379,9 @@ describe('TLB tagging (SMMU §3.17, §5.2 S2VMID)', () => {
     expect(m1.smmu.translate({ sid: 0x11, iova: IOVA, access: 'read' })).toEqual({ ok: true, pa: 0x9_0010_0040n });
   });
 
-  // KNOWN ENGINE DISCREPANCY (reported): the TLB is keyed on IOVA[47:0], so a TTB0 entry for
-  // 0x0000_FFFF_F000_0000 also answers 0xFFFF_FFFF_F000_0000 (TTB1, same low 48 bits). The two VA ranges are
-  // different addresses with different tables (ARM ARM D8.2.4). Remove `.fails` once the TLB key includes VA[55].
-  it.fails('a TTB0 TLB entry does not answer for the TTB1 address with the same low 48 bits', () => {
+  // 0x0000_FFFF_F000_0000 (TTB0) and 0xFFFF_FFFF_F000_0000 (TTB1) share their low 48 bits but are
+  // different addresses with different tables (ARM ARM D8.2.4): a TLB entry for one must not answer the other.
+  it('a TTB0 TLB entry does not answer for the TTB1 address with the same low 48 bits', () => {
     const x = mini(true);
     const t0 = x.pt(0x400_0000), t1 = x.pt(0x500_0000);
     t0.map(0xffff_f000_0000, 0xa000, 0x1000, { r: true, w: true });
@@ -394,10 +392,10 @@ describe('TLB tagging (SMMU §3.17, §5.2 S2VMID)', () => {
     expect(x.smmu.translate({ sid: 8, iova: 0xffff_ffff_f000_0010n, access: 'read' })).toEqual({ ok: true, pa: 0xb010n });
   });
 
-  // KNOWN ENGINE DISCREPANCY (reported): global entries (nG = 0) must only match lookups with the same ASET
+  // global entries (nG = 0) must only match lookups with the same ASET
   // (SMMU §3.17.1: "Global TLB entries with ASET == 0 do not match lookups through configurations with
-  // ASET == 1"). The engine ignores CD.ASET. Remove `.fails` once global entries are tagged with ASET.
-  it.fails('a global entry inserted through an ASET = 0 CD does not match a lookup through an ASET = 1 CD', () => {
+  // ASET == 1").
+  it('a global entry inserted through an ASET = 0 CD does not match a lookup through an ASET = 1 CD', () => {
     const x = mini(true);
     const a = x.pt(0x400_0000), b = x.pt(0x500_0000);
     a.map(0x1000, 0xa000, 0x1000, { r: true, w: true, global: true });

@@ -117,6 +117,7 @@ export class Smmu implements WalkEnv {
 
   /** Translate one transaction. ssid = -1: no SubstreamID. `acc` is ACC_* bits. */
   translateN(sid: number, ssid: number, vaHi: number, vaLo: number, acc: number): boolean {
+    if ((acc & ACC_WRITE) !== 0) acc &= ~ACC_INSTR;             // writes are data: InD = 0 when RnW = 0 (§7.3)
     this.tSid = sid; this.tSsid = ssid; this.tHi = vaHi >>> 0; this.tLo = vaLo >>> 0; this.tAcc = acc;
     this.reads = 0;
     this.walkReads = 0;

@@ -56,9 +56,22 @@ function keyOf(addr: number, shift: number): number {
   return Math.floor(addr / POW2[shift]) * 64 + shift;
 }
 
+/** A small direct-mapped memo of recent stage-1 hits in front of the maps, like a real SMMU's
+ *  per-stream micro-TLB. Exact: every entry is at least one 4K page, so a lookup's answer is
+ *  the same for the whole 4K page, and any insert, invalidation or clear empties the memo. */
+const MEMO_SLOTS = 256;
+
 export class Tlb {
   private buckets = new Map<number, Bucket>();
   private count = 0;
+  private readonly memoTag = new Float64Array(MEMO_SLOTS).fill(-1);
+  private readonly memoPage = new Float64Array(MEMO_SLOTS);
+  private readonly memoEntry: (TlbEntry | undefined)[] = new Array(MEMO_SLOTS).fill(undefined);
+  private memoLive = false;
+
+  private memoFlush(): void {
+    if (this.memoLive) { this.memoTag.fill(-1); this.memoLive = false; }
+  }
 
   get size(): number {
     return this.count;
@@ -77,8 +90,16 @@ export class Tlb {
 
   /** A stage-1/combined lookup: the ASID's entries, then the VMID's global ones. */
   lookupS1(vmid: number, asid: number, iova: number, aset = 0): TlbEntry | undefined {
-    return this.probe(vmid * 0x40000 + asid, iova) ??
+    const tag = (vmid * 0x40000 + asid) * 2 + aset;
+    const page = Math.floor(iova / 4096);
+    const slot = (page ^ asid) & (MEMO_SLOTS - 1);
+    if (this.memoTag[slot] === tag && this.memoPage[slot] === page) return this.memoEntry[slot];
+    const e = this.probe(vmid * 0x40000 + asid, iova) ??
       this.probe(vmid * 0x40000 + (aset === 1 ? GLOBAL_PRIVATE : GLOBAL), iova);
+    if (e !== undefined) {
+      this.memoTag[slot] = tag; this.memoPage[slot] = page; this.memoEntry[slot] = e; this.memoLive = true;
+    }
+    return e;
   }
 
   lookupS2(vmid: number, ipa: number): TlbEntry | undefined {
@@ -87,6 +108,8 @@ export class Tlb {
 
   insert(e: TlbEntry): void {
     if (this.count >= TLB_CAPACITY) this.clear();
+    if (e.shift < 12) throw new RangeError('TLB entries are at least one 4K page');
+    this.memoFlush();
     const tag = tagOf(e.kind, e.vmid, e.asid, e.aset ?? 0);
     let b = this.buckets.get(tag);
     if (b === undefined) this.buckets.set(tag, (b = { entries: new Map(), shifts: [] }));
@@ -97,6 +120,7 @@ export class Tlb {
   }
 
   clear(): number {
+    this.memoFlush();
     const n = this.count;
     this.buckets.clear();
     this.count = 0;
@@ -105,6 +129,7 @@ export class Tlb {
 
   /** Remove every entry `pred` selects; returns how many. */
   invalidate(pred: (e: TlbEntry) => boolean): number {
+    this.memoFlush();
     let n = 0;
     for (const b of this.buckets.values()) {
       for (const [k, e] of b.entries) if (pred(e)) { b.entries.delete(k); n++; }
