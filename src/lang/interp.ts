@@ -7,7 +7,7 @@
 // that stop the program at their statement. A failed `expect` is reported and the program
 // goes on, so one run shows every failing check.
 
-import type { Arg, Call, Expr, Span } from './ast';
+import type { Arg, AssignStmt, Call, Expr, Span } from './ast';
 import { dottedName, printExpr } from './ast';
 import { compile, isStep, procCall, type Code, type Compiled, type Instr } from './compile';
 import type { ArgSpec, ArgType, Builtin } from './registry-types';
@@ -15,6 +15,20 @@ import { equal, isHandle, isRecord, isWord, show, typeName, word, type Value } f
 import type { Program } from './ast';
 
 const U64 = (1n << 64n) - 1n;
+/** Proc frames one program may have at once (stepped into or run inside an expression). */
+const MAX_DEPTH = 200;
+
+/** Whether `name` is a variable of `env`. Own properties only: an environment is a plain
+ *  object, and `constructor` or `toString` must not resolve to Object.prototype's. */
+function hasVar(env: Record<string, Value>, name: string): boolean {
+  return Object.hasOwn(env, name);
+}
+
+/** Bind `name` in `env`; `__proto__` as an ordinary variable, not the object's prototype. */
+function setVar(env: Record<string, Value>, name: string, v: Value): void {
+  if (name === '__proto__') Object.defineProperty(env, name, { value: v, writable: true, enumerable: true, configurable: true });
+  else env[name] = v;
+}
 
 export interface Frame {
   /** null for the program's top level. */
@@ -67,6 +81,10 @@ export class Interpreter<M> {
   private readonly builtins: ReadonlyMap<string, Builtin<M>>;
   private walkedThisStep = false;
   private nestedLeft = 0;
+  /** The outermost proc call of this step running inside an expression (for budget errors). */
+  private atomicOuter: Call | null = null;
+  /** Failed expects inside procs run inside an expression during this step. */
+  private nestedExpects: string[] = [];
   private readonly nestedBudget: number;
 
   constructor(program: Program | Compiled, registry: readonly Builtin<M>[], public machine: M, opts: InterpOptions = {}) {
@@ -116,7 +134,7 @@ export class Interpreter<M> {
   private popFrame(value: Value): void {
     const done = this.state.frames.pop() as Frame;
     const caller = this.top();
-    if (done.assignTo !== null) caller.env[done.assignTo] = value;
+    if (done.assignTo !== null) setVar(caller.env, done.assignTo, value);
   }
 
   /** Execute one step. Returns null when the program has finished. */
@@ -128,6 +146,8 @@ export class Interpreter<M> {
     const out: StepOutcome = { span: i.stmt.span, head: i.head, kind: i.op, walked: false };
     this.walkedThisStep = false;
     this.nestedLeft = this.nestedBudget;
+    this.atomicOuter = null;
+    this.nestedExpects = [];
     try {
       this.exec(i, f, out);
     } catch (e) {
@@ -137,25 +157,49 @@ export class Interpreter<M> {
       this.state.done = true;
     }
     out.walked = this.walkedThisStep;
+    if (this.nestedExpects.length > 0) {
+      // An expect inside a proc run within this step failed: report it on this step.
+      const own = out.expect && !out.expect.ok ? [out.expect.message] : [];
+      out.expect = { ok: false, message: [...this.nestedExpects, ...own].join('; ') };
+    }
     return out;
   }
 
   private exec(i: Exclude<Instr, { op: 'jump' }>, f: Frame, out: StepOutcome): void {
     switch (i.op) {
       case 'let':
-      case 'assign':
-        { const pc = procCall(i.expr, this.compiled.procs); if (pc !== null) return this.enterProc(pc, f, i.name); }
-        out.value = f.env[i.name] = this.eval(i.expr, f);
+      case 'assign': {
+        if (i.op === 'assign' && !hasVar(f.env, i.name)) {
+          throw new LabRuntimeError(`unknown name '${i.name}' (make it with 'let ${i.name} = ...' first)`, (i.stmt as AssignStmt).target.span);
+        }
+        const pc = procCall(i.expr, this.compiled.procs);
+        if (pc !== null) return this.enterProc(pc, f, i.name);
+        const v = this.eval(i.expr, f);
+        setVar(f.env, i.name, v);
+        out.value = v;
         f.pc++;
         return;
+      }
       case 'expr':
         { const pc = procCall(i.expr, this.compiled.procs); if (pc !== null) return this.enterProc(pc, f, null); }
         out.value = this.eval(i.expr, f);
         f.pc++;
         return;
       case 'expect': {
-        const ok = this.truth(this.eval(i.cond, f), i.cond, 'expect');
-        out.expect = { ok, message: ok ? `ok: ${printExpr(i.cond)}` : this.expectMessage(i.cond, i.message, f) };
+        // Each side of a comparison is evaluated once: the message shows the values compared
+        // (evaluating again would repeat a builtin's effects and could show other values).
+        const c = i.cond;
+        let ok: boolean;
+        let detail = '';
+        if (c.kind === 'Binary' && c.op !== 'and' && c.op !== 'or') {
+          const a = this.eval(c.left, f);
+          const b = this.eval(c.right, f);
+          ok = this.truth(this.binaryOn(c, a, b), c, 'expect');
+          detail = ` (${printExpr(c.left)} is ${show(a)}, ${printExpr(c.right)} is ${show(b)})`;
+        } else {
+          ok = this.truth(this.eval(c, f), c, 'expect');
+        }
+        out.expect = { ok, message: ok ? `ok: ${printExpr(c)}` : this.expectMessage(c, detail, i.message, f) };
         f.pc++;
         return;
       }
@@ -169,7 +213,7 @@ export class Interpreter<M> {
         if (by === 0n) throw new LabRuntimeError('a loop step of 0 would never end', (i.by as Expr).span);
         if (from < to) {
           f.env[i.slot] = { kind: 'record', type: 'loop', fields: { next: from, to, by } };
-          f.env[i.variable] = from;
+          setVar(f.env, i.variable, from);
           f.pc++;
         } else {
           f.pc = i.exit;
@@ -181,7 +225,8 @@ export class Interpreter<M> {
         const next = loop.fields.next + loop.fields.by;
         if (next < loop.fields.to && next <= U64) {
           f.env[i.slot] = { kind: 'record', type: 'loop', fields: { ...loop.fields, next } };
-          out.value = f.env[i.variable] = next;
+          setVar(f.env, i.variable, next);
+          out.value = next;
           f.pc = i.body;
         } else {
           f.pc++;
@@ -201,6 +246,7 @@ export class Interpreter<M> {
   private enterProc(call: Call, f: Frame, assignTo: string | null): void {
     const name = (call.callee as { name: string }).name;
     const code = this.compiled.procs.get(name) as Code;
+    if (this.state.frames.length > MAX_DEPTH) throw this.tooDeep(name, call);
     const env = this.procEnv(code, call, f);
     f.pc++;
     this.state.frames.push({ proc: name, pc: 0, env, assignTo });
@@ -211,8 +257,12 @@ export class Interpreter<M> {
       throw new LabRuntimeError(`${code.name} takes ${code.params.length} argument(s) by position: (${code.params.join(', ')})`, call.span);
     }
     const env: Record<string, Value> = {};
-    code.params.forEach((p, k) => { env[p] = this.eval(call.args[k].value, f); });
+    code.params.forEach((p, k) => { setVar(env, p, this.eval(call.args[k].value, f)); });
     return env;
+  }
+
+  private tooDeep(name: string, call: Call): LabRuntimeError {
+    return new LabRuntimeError(`procs call each other too deeply (more than ${MAX_DEPTH} levels): does ${name} call itself without end?`, call.span);
   }
 
   /** A proc called inside an expression runs to completion within the current step. */
@@ -221,17 +271,37 @@ export class Interpreter<M> {
     const code = this.compiled.procs.get(name) as Code;
     const st = this.state;
     const depth = st.frames.length;
-    if (depth > 200) throw new LabRuntimeError('procs call each other too deeply (more than 200 levels)', call.span);
+    if (depth > MAX_DEPTH) throw this.tooDeep(name, call);
     st.frames.push({ proc: name, pc: 0, env: this.procEnv(code, call, f), assignTo: '#result' });
     const holder = f.env;
-    while (st.frames.length > depth) {
-      if (--this.nestedLeft < 0) throw new LabRuntimeError(`the call to ${name} ran for more than ${this.nestedBudget} statements`, call.span);
-      const fr = this.top();
-      const c = this.code(fr);
-      if (fr.pc >= c.instrs.length) { this.popFrame(null); continue; }
-      const i = c.instrs[fr.pc];
-      if (!isStep(i)) { this.silent(i, fr); continue; }
-      this.exec(i, fr, { span: call.span, head: call.span, kind: i.op, walked: false });
+    const outermost = this.atomicOuter === null;
+    if (outermost) this.atomicOuter = call;
+    try {
+      while (st.frames.length > depth) {
+        const fr = this.top();
+        const c = this.code(fr);
+        if (fr.pc >= c.instrs.length) { this.popFrame(null); continue; }
+        const i = c.instrs[fr.pc];
+        if (!isStep(i)) { this.silent(i, fr); continue; }
+        // The budget counts statements (steps) of every proc run inside this step's
+        // expressions; the error names the outermost call, the one on the step's line.
+        if (--this.nestedLeft < 0) {
+          const o = this.atomicOuter as Call;
+          const on = (o.callee as { name: string }).name;
+          throw new LabRuntimeError(
+            `the call to ${on} ran for more than ${this.nestedBudget} statements within one step (an endless loop?); ` +
+            `a proc called inside an expression runs to its end at once: call it on its own line or as 'let x = ${on}(...)' to step through it`,
+            o.span);
+        }
+        const sub: StepOutcome = { span: call.span, head: call.span, kind: i.op, walked: false };
+        this.exec(i, fr, sub);
+        if (sub.expect && !sub.expect.ok) this.nestedExpects.push(`${sub.expect.message} (in ${fr.proc})`);
+      }
+    } catch (e) {
+      st.frames.length = depth;   // unwind this call's frames
+      throw e;
+    } finally {
+      if (outermost) this.atomicOuter = null;
     }
     const v = holder['#result'] ?? null;
     delete holder['#result'];
@@ -248,13 +318,13 @@ export class Interpreter<M> {
       case 'Paren': return this.eval(e.expr, f);
       case 'Missing': throw new LabRuntimeError('this expression is missing', e.span);
       case 'Ident': {
-        if (e.name in f.env) return f.env[e.name];
+        if (hasVar(f.env, e.name)) return f.env[e.name];
         throw new LabRuntimeError(`unknown name '${e.name}'`, e.span);
       }
       case 'Member': {
         const obj = this.eval(e.object, f);
         if (!isRecord(obj)) throw new LabRuntimeError(`${printExpr(e.object)} is ${typeName(obj)}, which has no fields`, e.span);
-        if (!(e.name.text in obj.fields)) {
+        if (!Object.hasOwn(obj.fields, e.name.text)) {
           throw new LabRuntimeError(`${printExpr(e.object)} (${typeName(obj)}) has no field '${e.name.text}'; it has ${Object.keys(obj.fields).join(', ')}`, e.name.span);
         }
         return obj.fields[e.name.text];
@@ -276,8 +346,11 @@ export class Interpreter<M> {
       if (e.op === 'and' ? !l : l) return l;
       return this.truth(this.eval(e.right, f), e.right, e.op);
     }
-    const a = this.eval(e.left, f);
-    const b = this.eval(e.right, f);
+    return this.binaryOn(e, this.eval(e.left, f), this.eval(e.right, f));
+  }
+
+  /** A binary operator other than `and`/`or` applied to its evaluated operands. */
+  private binaryOn(e: Extract<Expr, { kind: 'Binary' }>, a: Value, b: Value): Value {
     if (e.op === '==') return equal(a, b);
     if (e.op === '!=') return !equal(a, b);
     const x = this.int(a, e.left, `the left side of '${e.op}'`);
@@ -301,6 +374,9 @@ export class Interpreter<M> {
       case '<=': return x <= y;
       case '>': return x > y;
       case '>=': return x >= y;
+      case 'and':
+      case 'or':
+        throw new LabRuntimeError(`internal: '${e.op}' without short-circuit`, e.opSpan);
     }
   }
 
@@ -317,14 +393,12 @@ export class Interpreter<M> {
     return v;
   }
 
-  private expectMessage(cond: Expr, message: Expr | null, f: Frame): string {
-    let detail = '';
-    if (cond.kind === 'Binary' && cond.op !== 'and' && cond.op !== 'or') {
-      try {
-        detail = ` (${printExpr(cond.left)} is ${show(this.eval(cond.left, f))}, ${printExpr(cond.right)} is ${show(this.eval(cond.right, f))})`;
-      } catch { /* the condition already evaluated once; a second look is only for the message */ }
+  private expectMessage(cond: Expr, detail: string, message: Expr | null, f: Frame): string {
+    let user = '';
+    if (message !== null) {
+      const m = this.eval(message, f);
+      user = `: ${typeof m === 'string' ? m : show(m)}`;
     }
-    const user = message === null ? '' : `: ${String(this.eval(message, f))}`;
     return `expect failed: ${printExpr(cond)}${detail}${user}`;
   }
 
@@ -346,34 +420,39 @@ export class Interpreter<M> {
     }
   }
 
-  /** Match arguments to the builtin's parameters, fill defaults and check types. */
+  /** Match arguments to the builtin's parameters, fill defaults and check types. Every
+   *  mismatch is found before any argument is evaluated; arguments are then evaluated in
+   *  source order (left to right, as written). */
   private bindArgs(b: Builtin<M>, args: readonly Arg[], call: Call, f: Frame): Record<string, Value> {
-    const out: Record<string, Value> = {};
     const given = new Map<string, Arg>();
+    const bound: [ArgSpec, Arg][] = [];
     let pos = 0;
     for (const a of args) {
       const spec = a.name === null ? b.args[pos++] : b.args.find((s) => s.name === a.name?.text);
       if (spec === undefined) {
-        throw new LabRuntimeError(a.name === null ? `${b.name} takes at most ${b.args.length} arguments` : `${b.name} has no argument '${a.name.text}'`, a.span);
+        const n = b.args.length;
+        throw new LabRuntimeError(a.name === null
+          ? `${b.name} takes ${n === 0 ? 'no arguments' : `at most ${n} argument${n === 1 ? '' : 's'}`}`
+          : `${b.name} has no argument '${a.name.text}'`, a.span);
       }
+      if (given.has(spec.name)) throw new LabRuntimeError(`${b.name}: the argument '${spec.name}' is given twice (by position and by name)`, a.span);
       given.set(spec.name, a);
+      bound.push([spec, a]);
     }
     for (const spec of b.args) {
-      const a = given.get(spec.name);
-      if (a === undefined) {
-        if (spec.default === undefined) throw new LabRuntimeError(`${b.name} needs the argument '${spec.name}'`, call.span);
-        out[spec.name] = spec.default;
-        continue;
-      }
-      out[spec.name] = this.argValue(spec, a.value, f);
+      if (!given.has(spec.name) && spec.default === undefined) throw new LabRuntimeError(`${b.name} needs the argument '${spec.name}'`, call.span);
     }
+    const values = new Map<string, Value>();
+    for (const [spec, a] of bound) values.set(spec.name, this.argValue(spec, a.value, f));
+    const out: Record<string, Value> = {};
+    for (const spec of b.args) setVar(out, spec.name, values.has(spec.name) ? values.get(spec.name) as Value : spec.default as Value);
     return out;
   }
 
   private argValue(spec: ArgSpec, e: Expr, f: Frame): Value {
     const t = spec.type;
     // A bare word is the word itself where the argument takes words (and no variable shadows it).
-    if (t.t === 'word' && e.kind === 'Ident' && !(e.name in f.env)) return this.checkArg(spec, word(e.name), e);
+    if (t.t === 'word' && e.kind === 'Ident' && !hasVar(f.env, e.name)) return this.checkArg(spec, word(e.name), e);
     return this.checkArg(spec, this.eval(e, f), e);
   }
 
