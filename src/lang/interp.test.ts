@@ -595,7 +595,7 @@ describe('expect', () => {
     ['let a = 5\nexpect a == 4', false, 'expect failed: a == 4 (a is 5, 4 is 4)', 'both sides of a comparison shown'],
     ['let a = 5\nexpect a == 5', true, 'ok: a == 5', 'a passing expect'],
     ['let a = 5\nexpect a < 3, "small"', false, 'expect failed: a < 3 (a is 5, 3 is 3): small', 'a user message after the details'],
-    ['let x = 0x1000\nexpect x & 0xfff == 0x40', false, 'expect failed: x & 0xfff == 0x40 (x & 0xfff is 0, 0x40 is 0x40)', 'values above 9 in hex'],
+    ['let x = 0x1000\nexpect x & 0xfff == 0x40', false, 'expect failed: x & 0xfff == 0x40 (x & 0xfff is 0, 0x40 is 0x40 (64))', 'values above 9 in hex, with the decimal up to 0xffff'],
     ['let big = 0x8_0010_0040\nexpect big == 0', false, 'expect failed: big == 0 (big is 0x8_0010_0040, 0 is 0)', 'values past 32 bits grouped by 4'],
     ['expect "a" == "b"', false, 'expect failed: "a" == "b" ("a" is "a", "b" is "b")', 'strings shown quoted'],
     ['expect t.word(read) == t.word(write)', false, 'expect failed: t.word(read) == t.word(write) (t.word(read) is read, t.word(write) is write)', 'words'],
