@@ -20,6 +20,13 @@ describe('the message table', () => {
     procNotTopLevel: 'LAB2013', compoundAssignment: 'LAB2014', badAssignTarget: 'LAB2015', assignInExpression: 'LAB2016',
     duplicateParameter: 'LAB2017', elseWithoutIf: 'LAB2018', returnOutsideProc: 'LAB2019', reservedWord: 'LAB2020',
     foreignKeyword: 'LAB2021', tooDeep: 'LAB2022', inclusiveRange: 'LAB2023', internalError: 'LAB2099',
+    unknownBuiltin: 'LAB3001', unknownProc: 'LAB3002', notCallable: 'LAB3003', unknownArgument: 'LAB3004',
+    missingArgument: 'LAB3005', tooManyArguments: 'LAB3006', argumentTwice: 'LAB3007', procNamedArgument: 'LAB3008',
+    procArity: 'LAB3009', wrongType: 'LAB3010', tooLarge: 'LAB3011', tooSmall: 'LAB3012', misaligned: 'LAB3013',
+    notAWord: 'LAB3014', unknownName: 'LAB3015', assignUndeclared: 'LAB3016', unknownField: 'LAB3017', notAValue: 'LAB3018',
+    wordOutOfPlace: 'LAB3019', stepZero: 'LAB3020', emptyRange: 'LAB3021', expectMessage: 'LAB3022', noReturnValue: 'LAB3023',
+    duplicateProc: 'LAB3024', procNamedLikeBuiltin: 'LAB3025', redeclared: 'LAB3026', wordIsVariable: 'LAB3027',
+    unusedValue: 'LAB3028', checkerInternalError: 'LAB3099',
   };
 
   it('keeps every code where it was published', () => {
@@ -27,10 +34,10 @@ describe('the message table', () => {
     expect(actual).toEqual(PINNED);
   });
 
-  it('has unique codes of the form LABnnnn, lexer 1xxx, parser 2xxx', () => {
+  it('has unique codes of the form LABnnnn, lexer 1xxx, parser 2xxx, checker 3xxx', () => {
     const codes = Object.values(MESSAGES).map((m) => m.code);
     expect(new Set(codes).size).toBe(codes.length);
-    for (const c of codes) expect(c).toMatch(/^LAB[12]\d{3}$/);
+    for (const c of codes) expect(c).toMatch(/^LAB[123]\d{3}$/);
   });
 
   it('fills placeholders and leaves unknown ones alone', () => {

@@ -1,6 +1,6 @@
 // Every message the lab language can give, in one table with stable codes (as TypeScript's
-// diagnosticMessages.json): LAB1xxx from the lexer, LAB2xxx from the parser; the checker will
-// take LAB3xxx and the interpreter LAB4xxx. A code, once published, keeps its meaning: change
+// diagnosticMessages.json): LAB1xxx from the lexer, LAB2xxx from the parser, LAB3xxx from the
+// checker; the interpreter will take LAB4xxx. A code, once published, keeps its meaning: change
 // the wording freely, never reuse a number. docs/language.md lists them all (a test checks).
 //
 // Messages speak to a student: say what is wrong in the program's own words, and how to write
@@ -62,6 +62,37 @@ export const MESSAGES = {
   tooDeep: { code: 'LAB2022', severity: 'error', text: 'this is nested too deeply (more than {max} levels of parentheses, blocks or chained operators); the rest of the program was not read' },
   inclusiveRange: { code: 'LAB2023', severity: 'error', text: "there is no '..=': a range a..b stops just before b, so to include b write a..b+1" },
   internalError: { code: 'LAB2099', severity: 'error', text: 'internal error in the parser ({detail}); please report it with the program' },
+
+  // --- checker ---------------------------------------------------------------------------------
+  unknownBuiltin: { code: 'LAB3001', severity: 'error', text: "unknown builtin '{name}'{hint}" },
+  unknownProc: { code: 'LAB3002', severity: 'error', text: "there is no proc or builtin called '{name}'{hint}" },
+  notCallable: { code: 'LAB3003', severity: 'error', text: '{what} is not a builtin or a proc, so it cannot be called' },
+  unknownArgument: { code: 'LAB3004', severity: 'error', text: "{callee} has no argument '{name}'{hint}" },
+  missingArgument: { code: 'LAB3005', severity: 'error', text: 'missing {args} in the call to {callee}' },
+  tooManyArguments: { code: 'LAB3006', severity: 'error', text: 'too many arguments: {callee} takes {count}' },
+  argumentTwice: { code: 'LAB3007', severity: 'error', text: "the argument '{name}' is already given by position (argument {n})" },
+  procNamedArgument: { code: 'LAB3008', severity: 'error', text: "a proc takes its arguments by position, not by name: drop '{name}:'" },
+  procArity: { code: 'LAB3009', severity: 'error', text: '{proc} takes {count}, but the call gives {given}' },
+  wrongType: { code: 'LAB3010', severity: 'error', text: '{arg} takes {expected}, not {got}{hint}' },
+  tooLarge: { code: 'LAB3011', severity: 'error', text: '{arg} {value} is too large: the largest allowed is {max}' },
+  tooSmall: { code: 'LAB3012', severity: 'error', text: '{arg} {value} is too small: the smallest allowed is {min}' },
+  misaligned: { code: 'LAB3013', severity: 'error', text: '{arg} {value} must be a multiple of {align}' },
+  notAWord: { code: 'LAB3014', severity: 'error', text: "'{word}' is not one of the words {arg} accepts: {hint}" },
+  unknownName: { code: 'LAB3015', severity: 'error', text: "unknown name '{name}'{hint}" },
+  assignUndeclared: { code: 'LAB3016', severity: 'error', text: "cannot give '{name}' a value: there is no variable '{name}' here{hint}" },
+  unknownField: { code: 'LAB3017', severity: 'error', text: "'{name}' ({type}) has no field '{field}'{hint}" },
+  notAValue: { code: 'LAB3018', severity: 'error', text: "'{name}' is {what}, not a value: {hint}" },
+  wordOutOfPlace: { code: 'LAB3019', severity: 'error', text: "there is no variable '{word}' here, and the word {word} can only be given directly to an argument that accepts it{hint}" },
+  stepZero: { code: 'LAB3020', severity: 'error', text: 'a loop with step 0 would never end: the step must be 1 or more' },
+  emptyRange: { code: 'LAB3021', severity: 'warning', text: 'this loop never runs: it starts at {from}, which is not below its end {to}' },
+  expectMessage: { code: 'LAB3022', severity: 'error', text: 'the message of an expect must be a string, not {got}: write expect …, "what went wrong"' },
+  noReturnValue: { code: 'LAB3023', severity: 'error', text: "{proc} never returns a value, so its result cannot be used: add 'return …' to the proc, or call it on a line of its own" },
+  duplicateProc: { code: 'LAB3024', severity: 'error', text: "a proc called '{name}' is already declared" },
+  procNamedLikeBuiltin: { code: 'LAB3025', severity: 'error', text: "a proc cannot be called '{name}': that is the name of a builtin" },
+  redeclared: { code: 'LAB3026', severity: 'warning', text: "'{name}' is already a variable here{hint}" },
+  wordIsVariable: { code: 'LAB3027', severity: 'warning', text: "'{name}' here is the variable, not the word {name}: rename the variable to pass the word" },
+  unusedValue: { code: 'LAB3028', severity: 'warning', text: "this line computes a value and does nothing with it: to check it, write 'expect …'; to keep it, write 'let name = …'" },
+  checkerInternalError: { code: 'LAB3099', severity: 'error', text: 'internal error in the checker ({detail}); please report it with the program' },
 } as const satisfies Record<string, MessageDef>;
 
 export type MessageKey = keyof typeof MESSAGES;
