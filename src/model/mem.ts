@@ -11,8 +11,16 @@ const PAGE = 4096;
 const L1_SPAN = 2 ** 24;   // bytes covered by one second-level directory entry's page array
 const L0_SPAN = 2 ** 36;
 const PA_LIMIT = 2 ** 52;
+const PA_LIMIT_BIG = BigInt(PA_LIMIT);
 
 export type Page = Uint32Array;
+
+/** PhysMem.exportImage(): each written 4 KiB page as 1024 uint32 (lo, hi pairs), and the words
+ *  at or above 2^52 by address. */
+export interface MemImage {
+  pages: { pa: number; words: Uint32Array }[];
+  high: [bigint, bigint][];
+}
 type Dir = (Page | undefined)[];
 
 export class PhysMem {
@@ -45,7 +53,7 @@ export class PhysMem {
 
   /** Read a 64-bit word without tracing (the SMMU traces its own fetches with their purpose). */
   load64(pa: bigint): bigint {
-    if (pa >= BigInt(PA_LIMIT)) return this.high.get(pa & ~7n) ?? 0n;
+    if (pa >= PA_LIMIT_BIG) return this.high.get(pa & ~7n) ?? 0n;
     const n = Number(pa & ~7n);
     const p = this.pageOf(n);
     if (p === undefined) return 0n;
@@ -56,7 +64,7 @@ export class PhysMem {
   /** Write a 64-bit word without tracing (image loading, builders that trace at a higher level). */
   store64(pa: bigint, v: bigint): void {
     v = BigInt.asUintN(64, v);
-    if (pa >= BigInt(PA_LIMIT)) {
+    if (pa >= PA_LIMIT_BIG) {
       this.high.set(pa & ~7n, v);
       return;
     }
@@ -96,6 +104,26 @@ export class PhysMem {
       });
     });
     m.high = new Map(this.high);
+    return m;
+  }
+
+  /** Every written page (copied) and every word at or above 2^52, as plain, structured-clone-able
+   *  data (session snapshots). */
+  exportImage(): MemImage {
+    return {
+      pages: this.pages().map((pa) => ({ pa, words: (this.pageOf(pa) as Page).slice() })),
+      high: [...this.high].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    };
+  }
+
+  /** A memory holding exactly what `exportImage` saw (the image's pages are copied). */
+  static fromImage(img: MemImage): PhysMem {
+    const m = new PhysMem();
+    for (const { pa, words } of img.pages) {
+      if (words.length !== PAGE / 4 || pa % PAGE !== 0 || pa >= PA_LIMIT) throw new RangeError(`fromImage: bad page at 0x${pa.toString(16)}`);
+      m.pageForWrite(pa).set(words);
+    }
+    m.high = new Map(img.high);
     return m;
   }
 

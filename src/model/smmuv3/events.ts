@@ -83,3 +83,28 @@ export function encodeEvent(e: EventRecord): bigint[] {
   else if (e.fetchAddr !== undefined) dw3 = e.fetchAddr & 0x000f_ffff_ffff_fff8n;
   return [dw0, dw1, dw2, dw3];
 }
+
+/** The inverse of encodeEvent: a record read from the Event queue (four words). S2, CLASS and
+ *  the IPA are read only for translation faults (§7.3.12-16), the IPA only when S2 = 1;
+ *  FetchAddr only for the *_FETCH and F_WALK_EABT events. `recorded` is true: it was. */
+export function decodeEvent(w: readonly bigint[]): EventRecord {
+  const [dw0, dw1, dw2, dw3] = w;
+  const id = Number(dw0 & 0xffn);
+  const ssv = ((dw0 >> 11n) & 1n) === 1n;
+  const e: EventRecord = {
+    id, name: eventName(id), sid: Number(dw0 >> 32n), ssv, ssid: ssv ? Number((dw0 >> 12n) & 0xfffffn) : 0,
+    pnu: ((dw1 >> 33n) & 1n) === 1n, ind: ((dw1 >> 34n) & 1n) === 1n, rnw: ((dw1 >> 35n) & 1n) === 1n,
+    input: dw2, recorded: true,
+  };
+  if (isTranslationFault(id)) {
+    e.s2 = ((dw1 >> 39n) & 1n) === 1n;
+    const cls = Number((dw1 >> 40n) & 3n);
+    e.cls = cls === CLASS_CODE.CD ? 'CD' : cls === CLASS_CODE.TT ? 'TT' : 'IN';
+    if (((dw1 >> 44n) & 1n) === 1n) e.ttrnw = true;
+    if (e.s2 && id !== EVT.F_WALK_EABT) e.ipa = dw3 & 0x000f_ffff_ffff_f000n;
+  }
+  if (id === EVT.F_STE_FETCH || id === EVT.F_CD_FETCH || id === EVT.F_VMS_FETCH || id === EVT.F_WALK_EABT) {
+    e.fetchAddr = dw3 & 0x000f_ffff_ffff_fff8n;
+  }
+  return e;
+}

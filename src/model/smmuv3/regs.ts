@@ -134,6 +134,15 @@ export function strtabFromRegs(base: bigint, cfg: number): StrtabCfg {
 
 // ---- the register file ---------------------------------------------------------------------
 
+/** SmmuRegisters.snapshot(): every field a register access can change. */
+export interface RegistersState {
+  cr0: number; cr0ack: number; cr1: number; cr2: number; gbpa: number; irqCtrl: number;
+  gerror: number; gerrorn: number; strtabBase: bigint; strtabBaseCfg: number;
+  irqCfg: [string, bigint][];
+  cmdq: { base: bigint; prod: number; rd: number; err: number };
+  evtq: { base: bigint; wr: number; ovflg: number; rd: number; ovackflg: number };
+}
+
 interface RegDef {
   name: string;
   bytes: 4 | 8;
@@ -164,6 +173,8 @@ export class SmmuRegisters {
   gerrorn = 0;
   strtabBase = 0n;
   strtabBaseCfg = 0;
+  /** The *_IRQ_CFG registers' values, by name (held, never used). */
+  private readonly irqCfg = new Map<string, bigint>();
   private readonly defs = new Map<number, RegDef>();
 
   constructor(readonly smmu: Smmu, opts: RegistersOptions = {}) {
@@ -385,7 +396,7 @@ export class SmmuRegisters {
 
   /** Interrupt control and MSI configuration: held for software, never used (no interrupts). */
   private irqRegs(): [number, RegDef][] {
-    const held = new Map<string, bigint>();
+    const held = this.irqCfg;
     const reg = (name: string, bytes: 4 | 8, mask: bigint): RegDef => ({
       name, bytes, read: () => held.get(name) ?? 0n, write: (v) => { held.set(name, v & mask); },
     });
@@ -400,5 +411,33 @@ export class SmmuRegisters {
       [REG.EVENTQ_IRQ_CFG1, reg('EVENTQ_IRQ_CFG1', 4, 0xffff_ffffn)],
       [REG.EVENTQ_IRQ_CFG2, reg('EVENTQ_IRQ_CFG2', 4, 0x3fn)],
     ];
+  }
+
+  // ---- snapshots (sessions restore a state and replay from it) -------------------------------
+
+  /** Every register and queue pointer as plain, structured-clone-able data. */
+  snapshot(): RegistersState {
+    const q = this.cmdq, e = this.evtq;
+    return {
+      cr0: this.cr0, cr0ack: this.cr0ack, cr1: this.cr1, cr2: this.cr2, gbpa: this.gbpa, irqCtrl: this.irqCtrl,
+      gerror: this.gerror, gerrorn: this.gerrorn, strtabBase: this.strtabBase, strtabBaseCfg: this.strtabBaseCfg,
+      irqCfg: [...this.irqCfg].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      cmdq: { base: q.base, prod: q.prod, rd: q.rd, err: q.err },
+      evtq: { base: e.base, wr: e.wr, ovflg: e.ovflg, rd: e.rd, ovackflg: e.ovackflg },
+    };
+  }
+
+  /** Put the registers back as `s` has them, and pass the stream table and the enables to the
+   *  translation path as a register write would. Nothing is traced and no command consumed. */
+  restore(s: RegistersState): void {
+    this.cr0 = s.cr0; this.cr0ack = s.cr0ack; this.cr1 = s.cr1; this.cr2 = s.cr2; this.gbpa = s.gbpa;
+    this.irqCtrl = s.irqCtrl; this.gerror = s.gerror; this.gerrorn = s.gerrorn;
+    this.strtabBase = s.strtabBase; this.strtabBaseCfg = s.strtabBaseCfg;
+    this.irqCfg.clear();
+    for (const [k, v] of s.irqCfg) this.irqCfg.set(k, v);
+    Object.assign(this.cmdq, s.cmdq);
+    Object.assign(this.evtq, s.evtq);
+    this.smmu.strtab = strtabFromRegs(this.strtabBase, this.strtabBaseCfg);
+    this.applyEnables();
   }
 }
