@@ -1,19 +1,35 @@
 // The `iommu-lab` command: `npm run -s lab -- <command> ...` or `npx iommu-lab <command> ...`.
 //
-// Each subcommand is one row of COMMANDS; `run` (lab programs) and `ioctl` (ioctl scripts) join
-// the table later. Exit status: 0 success, 2 bad input or usage, 1 internal error.
+// Each subcommand is one row of COMMANDS; `ioctl` (ioctl scripts) joins the table later. Exit
+// status: 0 success, 2 bad input or usage; translate: 1 internal error; run: 1 an expect failed,
+// 2 also a program error, 3 internal error. docs/cli.md describes the commands.
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { runTranslateFile, TRANSLATE_USAGE, type CliResult } from './translate';
+import { MAX_STEPS, runLabFile, RUN_USAGE } from './run';
+
+/** An option a command accepts: a flag, or one that takes a value (`--steps N`, `--steps=N`).
+ *  `check` returns why a value is wrong, or null. */
+interface OptionSpec {
+  value?: string;
+  check?(v: string): string | null;
+}
+
+/** The options given: flags as true, values as written. */
+type Options = Record<string, string | true>;
 
 interface Command {
   args: string;          // how the arguments are written in the usage line
   summary: string;       // one line for the command list
   usage: string;         // the command's own --help text
   arity: number;         // number of positional arguments
-  run(args: string[]): CliResult;
+  options?: Record<string, OptionSpec>;   // by name, with the leading "--"
+  run(args: string[], options: Options): CliResult;
 }
+
+const wholeNumber = (min: number, max: number) => (v: string): string | null =>
+  /^[0-9]+$/.test(v) && Number(v) >= min && Number(v) <= max ? null : `must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`;
 
 const COMMANDS: Record<string, Command> = {
   translate: {
@@ -22,6 +38,17 @@ const COMMANDS: Record<string, Command> = {
     usage: TRANSLATE_USAGE,
     arity: 1,
     run: ([path]) => runTranslateFile(path),
+  },
+  run: {
+    args: 'FILE.lab',
+    summary: 'run a lab program and print its trace (--json: NDJSON); exit 1 if an expect fails',
+    usage: RUN_USAGE,
+    arity: 1,
+    options: { '--json': {}, '--boot': {}, '--steps': { value: 'N', check: wholeNumber(1, MAX_STEPS) } },
+    run: ([path], o) => runLabFile(path, {
+      json: o['--json'] === true, boot: o['--boot'] === true,
+      steps: typeof o['--steps'] === 'string' ? Number(o['--steps']) : undefined,
+    }),
   },
 };
 
@@ -37,7 +64,8 @@ export function usage(): string {
     'Options:',
     '  -h, --help  show this help, or a command\'s help after its name',
     '',
-    'Exit status: 0 success, 2 bad input or usage, 1 internal error.',
+    'Exit status: 0 success; 1 an expect failed (run) or internal error (translate);',
+    '2 bad input, bad usage or a program error; 3 internal error (run). Details: docs/cli.md.',
     '',
   ].join('\n');
 }
@@ -54,13 +82,36 @@ export function main(argv: readonly string[]): CliResult {
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) return usageError(`unknown command ${JSON.stringify(name)}`, usage());
   if (rest.some(isHelp)) return ok(command.usage);
-  // A lone "-" is an argument (stdin); anything else starting with "-" is an unknown option.
-  const option = rest.find((a) => a.startsWith('-') && a !== '-');
-  if (option !== undefined) return usageError(`unknown option ${JSON.stringify(option)}`, command.usage);
-  if (rest.length !== command.arity) {
-    return usageError(`${name} takes ${command.arity} argument${command.arity === 1 ? '' : 's'} (${command.args}), got ${rest.length}`, command.usage);
+  const specs = command.options ?? {};
+  const options: Options = {};
+  const args: string[] = [];
+  for (let k = 0; k < rest.length; k++) {
+    const a = rest[k];
+    // "--" ends the options; a lone "-" is an argument (stdin).
+    if (a === '--') { args.push(...rest.slice(k + 1)); break; }
+    if (!a.startsWith('-') || a === '-') { args.push(a); continue; }
+    const eq = a.indexOf('=');
+    const flag = eq < 0 ? a : a.slice(0, eq);
+    const spec = Object.hasOwn(specs, flag) ? specs[flag] : undefined;
+    if (spec === undefined) return usageError(`unknown option ${JSON.stringify(flag)}`, command.usage);
+    if (Object.hasOwn(options, flag)) return usageError(`${flag} is given twice`, command.usage);
+    if (spec.value === undefined) {
+      if (eq >= 0) return usageError(`${flag} takes no value`, command.usage);
+      options[flag] = true;
+      continue;
+    }
+    let v: string;
+    if (eq >= 0) v = a.slice(eq + 1);
+    else if (k + 1 < rest.length) v = rest[++k];
+    else return usageError(`${flag} needs a value (${flag} ${spec.value})`, command.usage);
+    const why = spec.check?.(v) ?? null;
+    if (why !== null) return usageError(`${flag} ${why}`, command.usage);
+    options[flag] = v;
   }
-  return command.run(rest);
+  if (args.length !== command.arity) {
+    return usageError(`${name} takes ${command.arity} argument${command.arity === 1 ? '' : 's'} (${command.args}), got ${args.length}`, command.usage);
+  }
+  return command.run(args, options);
 }
 
 /** Print a result and set the exit status (not process.exit: let stdout drain). */
