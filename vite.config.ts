@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
 // Build, dev server and unit tests (Vitest reads its `test` block from this file).
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -11,7 +12,20 @@ export default defineConfig({
   // asserts that the page talks to 127.0.0.1 and nothing else.
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // Two pages: the start page, and session.html, which drives the lab worker until the app
+    // lands. (rolldownOptions: Vite 8's name; rollupOptions is its deprecated alias.)
+    rolldownOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        session: fileURLToPath(new URL('./session.html', import.meta.url)),
+      },
+    },
+  },
+  // The lab worker is a module worker (new Worker(url, { type: 'module' })): bundle it as one.
+  worker: { format: 'es' },
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',

@@ -1,0 +1,118 @@
+// The object the worker exposes (lab.worker.ts): one open session at a time, every answer a
+// plain view (view.ts). It has no comlink and no worker globals, so Node tests call it directly.
+// Anything wrong throws an Error with a message a student or developer can act on; comlink
+// turns it into a rejected promise on the app's side and the worker carries on.
+
+import { openLab, type LabSession } from '../engine/lab';
+import type { Position } from '../engine/session';
+import type { LabWorkerApi, OpenOptions, OpenResult, SessionView } from './api';
+import { EVENT_LIMIT } from './api';
+import { buildView, diagnosticView, eventPage, LineIndex, SessionViewCache } from './view';
+import type { TraceEvent } from '../model/trace';
+
+export class LabService implements LabWorkerApi {
+  private session: LabSession | null = null;
+  private cache: SessionViewCache | null = null;
+
+  open(source: string, opts: OpenOptions = {}): OpenResult {
+    if (typeof source !== 'string') throw new Error(`open: the program must be a string, not ${describe(source)}`);
+    const options = checkOptions(opts);
+    // A new program replaces the old session, even when it does not compile.
+    this.session = null;
+    this.cache = null;
+    const opened = guard('open', () => openLab(source, options));
+    const lines = new LineIndex(source);
+    const diagnostics = opened.diagnostics.map((d) => diagnosticView(d, lines));
+    if (opened.session === null) return { diagnostics, ok: false, view: null };
+    this.session = opened.session;
+    this.cache = new SessionViewCache(source);
+    return { diagnostics, ok: true, view: this.view() };
+  }
+
+  stepOver(): SessionView {
+    return this.move('stepOver', (s) => s.stepOver());
+  }
+
+  stepInto(): SessionView {
+    return this.move('stepInto', (s) => s.stepInto());
+  }
+
+  back(): SessionView {
+    return this.move('back', (s) => s.back());
+  }
+
+  seek(pos: Position): SessionView {
+    const p = pos as Partial<Position> | null;
+    if (p === null || typeof p !== 'object' || !isCount(p.step) || !isCount(p.access)) {
+      throw new Error(`seek: a position is { step, access }, two whole numbers from 0, not ${describe(pos)}`);
+    }
+    return this.move('seek', (s) => s.seek({ step: p.step as number, access: p.access as number }));
+  }
+
+  run(breakpointLines: number[]): SessionView {
+    if (!Array.isArray(breakpointLines) || !breakpointLines.every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new Error(`run: breakpoints are a list of line numbers from 1, not ${describe(breakpointLines)}`);
+    }
+    return this.move('run', (s) => s.run(new Set(breakpointLines)));
+  }
+
+  view(): SessionView {
+    const s = this.need('view');
+    return guard('view', () => buildView(s, this.cache as SessionViewCache));
+  }
+
+  events(start: number, count: number): TraceEvent[] {
+    const s = this.need('events');
+    if (!isCount(start) || !isCount(count)) throw new Error(`events: start and count are whole numbers from 0, not ${describe(start)} and ${describe(count)}`);
+    if (count > EVENT_LIMIT) throw new Error(`events: at most ${EVENT_LIMIT} events at a time, not ${count}`);
+    return guard('events', () => eventPage(s, start, count));
+  }
+
+  private move(what: string, f: (s: LabSession) => unknown): SessionView {
+    const s = this.need(what);
+    guard(what, () => f(s));
+    return this.view();
+  }
+
+  private need(what: string): LabSession {
+    if (this.session === null) throw new Error(`${what}: no program is running: open one without errors first`);
+    return this.session;
+  }
+}
+
+function checkOptions(opts: OpenOptions | undefined): OpenOptions {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== 'object') throw new Error(`open: options are an object, not ${describe(opts)}`);
+  const out: OpenOptions = {};
+  for (const key of ['stepBudget', 'wallBudgetMs'] as const) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`open: ${key} must be a positive number, not ${describe(v)}`);
+    out[key] = v;
+  }
+  return out;
+}
+
+/** Run engine code; whatever it throws comes out as an Error whose message says where. */
+function guard<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const err = new Error(`${what}: the engine failed: ${message}`);
+    if (e instanceof Error && e.stack) err.stack = e.stack;
+    throw err;
+  }
+}
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'that list';
+  if (typeof v === 'object') return 'that object';
+  if (typeof v === 'bigint') return `${v}n`;
+  return typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v) : String(v);
+}
