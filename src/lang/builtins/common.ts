@@ -124,10 +124,12 @@ export function vmHandle(v: LabVm): HandleValue {
   return { kind: 'handle', type: 'vm', id: v.id, label: `VM ${v.vmid}` };
 }
 export function ptHandle(p: LabPt): HandleValue {
-  return { kind: 'handle', type: 'pt', id: p.id, label: `pt#${p.id} (${2 ** (p.g - 10)}K, ${p.vaBits}-bit VA)` };
+  const owner = p.vm === null ? 'host ' : '';
+  return { kind: 'handle', type: 'pt', id: p.id, label: `${owner}pt#${p.id} (${2 ** (p.g - 10)}K, ${p.vaBits}-bit VA)` };
 }
 export function cdHandle(c: LabCd): HandleValue {
-  return { kind: 'handle', type: 'cd', id: c.id, label: `CD#${c.id} (ASID ${c.asid})` };
+  const owner = c.vm === null ? 'host ' : '';
+  return { kind: 'handle', type: 'cd', id: c.id, label: `${owner}CD#${c.id} (ASID ${c.asid})` };
 }
 
 /** The fields of an event record value, for the docs (dma's `event.*` and smmu.last_event). */

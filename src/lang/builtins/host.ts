@@ -1,11 +1,12 @@
 // The host: vfio-pci and VFIO type1 (with the 2021 nesting series' ioctls), the arm-smmu-v3
-// driver, and the stage-2 tables it owns (io-pgtable-arm).
+// driver, the stage-2 tables it owns (io-pgtable-arm), and its own stage-1 domains
+// (ARM_SMMU_DOMAIN_S1: the DMA API's default domain, or VFIO type1 without nesting).
 
 import { type LabMachine, permOf } from '../../model/lab/machine';
 import type { Builtin } from '../registry-types';
 import {
-  ADDR48, cdArg, deviceArg, deviceHandle, granuleArg, guard, handle, numArg, optNum, PERM_S2, permArg,
-  PGSIZE, SIZE48, strArg, VM_ARG, vmArg, vmHandle, GRANULE,
+  ADDR48, cdArg, cdHandle, deviceArg, deviceHandle, granuleArg, guard, handle, numArg, optNum, PERM_S1, PERM_S2, permArg,
+  PGSIZE, ptArg, ptHandle, SIZE48, strArg, VM_ARG, vmArg, vmHandle, GRANULE,
 } from './common';
 
 const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/i;
@@ -122,10 +123,12 @@ export const HOST_BUILTINS: readonly Builtin<LabMachine>[] = [
       VM_ARG,
     ],
     returns: { type: 'nothing', doc: '' },
-    doc: 'Attach the device to the VM\'s stage-2 domain (VFIO_SET_IOMMU, then iommu_attach_group): the STE ' +
+    doc: 'Attach the device to the VM\'s stage-2 domain (VFIO_SET_IOMMU with VFIO_TYPE1_NESTING_IOMMU, whose ' +
+      'ARM_SMMU_DOMAIN_NESTED domain is stage 2 until a PASID table is set; then iommu_attach_group): the STE ' +
       'translates stage 2 only, Config = 0b110 (S2_TRANS), with S2VMID, S2T0SZ, S2SL0, S2TG, S2PS = 48 bits, ' +
       'S2AA64, S2PTW and S2R set and S2TTB = the VM\'s stage-2 root, as arm_smmu_write_strtab_ent writes it: ' +
-      'words 1-3 first, CMD_CFGI_STE and CMD_SYNC, then word 0 (V, Config), CMD_CFGI_STE and CMD_SYNC again. ' +
+      'words 2-3 first (word 1 keeps what host.assign wrote), CMD_CFGI_STE and CMD_SYNC, then word 0 (V, Config), ' +
+      'CMD_CFGI_STE and CMD_SYNC again. ' +
       'The device\'s DMA addresses are now IPAs.',
     example: 'host.attach(nic)',
     run(m, args, ctx) {
@@ -155,7 +158,7 @@ export const HOST_BUILTINS: readonly Builtin<LabMachine>[] = [
       const dev = deviceArg(m, args, 'dev', ctx);
       const cd = cdArg(m, args, 'cd_table', ctx);
       const given = args.vm !== null && args.vm !== undefined;
-      const vm = given ? vmArg(m, args, ctx, false) : guard(ctx, () => m.vm(dev.vm ?? cd.vm));
+      const vm = given ? vmArg(m, args, ctx, false) : undefined;
       guard(ctx, () => m.setPasidTable(dev, cd, vm));
       return null;
     },
@@ -175,5 +178,92 @@ export const HOST_BUILTINS: readonly Builtin<LabMachine>[] = [
       return null;
     },
   },
+  {
+    name: 'host.s1.new',
+    actor: 'host',
+    args: [
+      { name: 'granule', type: GRANULE, default: 0x1000n, doc: 'the stage-1 granule: 4K, 16K or 64K (CD.TG0)' },
+      { name: 'va_bits', type: { t: 'int', min: 25n, max: 48n }, default: 48n, doc: 'the IOVA size: CD.T0SZ = 64 - va_bits (Linux: min(48, VA_BITS))' },
+    ],
+    returns: { type: 'pt', doc: 'the host\'s stage-1 page table' },
+    doc: 'The host makes a stage-1 domain of its own, ARM_SMMU_DOMAIN_S1: what the DMA API\'s default domain is on ' +
+      'SMMUv3, and what VFIO type1 gets without nesting. arm_smmu_domain_finalise allocates its io-pgtable ' +
+      '(alloc_io_pgtable_ops(ARM_64_LPAE_S1), arm_64_lpae_alloc_pgtable_s1): an empty start table in host kernel ' +
+      'memory, at the level the granule and IOVA size give (4K, 48-bit: level 0, four levels). Its table and ' +
+      'output addresses are PAs: no stage 2 is involved. Linux finalises a domain on its first attach ' +
+      '(arm_smmu_attach_dev: this, then host.cd, then host.attach_s1\'s STE) and maps only after it.',
+    example: 'let hpt = host.s1.new(granule: 4K, va_bits: 48)',
+    run(m, args, ctx) {
+      const g = granuleArg(args, 'granule', ctx);
+      return ptHandle(guard(ctx, () => m.newHostPt(g, numArg(args, 'va_bits', ctx))));
+    },
+  },
+  {
+    name: 'host.s1.map',
+    actor: 'host',
+    args: [
+      { name: 'pt', type: handle('pt'), doc: 'the host\'s stage-1 table (host.s1.new)' },
+      { name: 'iova', type: ADDR48, doc: 'the IOVA the device will use' },
+      { name: 'pa', type: ADDR48, doc: 'the host-physical address it maps to, inside host RAM' },
+      { name: 'size', type: SIZE48, doc: 'bytes, a multiple of pgsize' },
+      { name: 'perm', type: PERM_S1, default: { kind: 'word', word: 'rw' }, doc: 'r, rw, rx or rwx (AP[2], UXN/PXN)' },
+      { name: 'pgsize', type: PGSIZE, default: null, doc: 'the leaf size: the granule (default) or a block size (2M, 1G with 4K)' },
+    ],
+    returns: { type: 'nothing', doc: '' },
+    doc: 'The host maps an IOVA in its own stage-1 domain, as iommu_map does (dma_map_* through iommu-dma, or ' +
+      'VFIO_IOMMU_MAP_DMA without nesting): arm_smmu_map -> io-pgtable-arm\'s arm_lpae_map writes stage-1 leaves ' +
+      'as arm_lpae_prot_to_pte makes them (AttrIndx 1 = write-back, SH inner, AF, nG, AP[1] for unprivileged ' +
+      'access, AP[2] for read-only, UXN and PXN unless executable), tables made on the way, all in host kernel ' +
+      'memory. The output is a PA. A new mapping needs no invalidation.',
+    example: 'host.s1.map(hpt, iova: 0x1000_0000, pa: 0x8_0010_0000, size: 4K, perm: rw)',
+    run(m, args, ctx) {
+      const pt = ptArg(m, args, 'pt', ctx);
+      const pgsize = optNum(args, 'pgsize', ctx) ?? 2 ** pt.g;
+      guard(ctx, () => m.hostS1Map(pt, numArg(args, 'iova', ctx), numArg(args, 'pa', ctx), numArg(args, 'size', ctx),
+        permOf(permArg(args, 'perm', ctx)), pgsize));
+      return null;
+    },
+  },
+  {
+    name: 'host.cd',
+    actor: 'host',
+    args: [
+      { name: 'ttb0', type: handle('pt'), doc: 'the host\'s stage-1 table (host.s1.new) TTB0 points to' },
+      { name: 'asid', type: { t: 'int', min: 1n, max: 0xffffn }, default: 1n, doc: 'the domain\'s ASID: Linux allocates from 1 (arm_smmu_asid_xa)' },
+    ],
+    returns: { type: 'cd', doc: 'the context descriptor, in host kernel memory' },
+    doc: 'The host finishes its stage-1 domain (arm_smmu_domain_finalise_s1): an ASID, a CD table of one CD in ' +
+      'host kernel memory (arm_smmu_alloc_cd_tables: linear, S1CDMax = 0 for a device without PASIDs), and CD 0 ' +
+      'written by arm_smmu_write_ctx_desc (arm_smmu_make_s1_cd in later kernels) with the fields guest.cd ' +
+      'writes: T0SZ, TG0, IRGN0/ORGN0 write-back, SH0 inner, EPD1, IPS = 48 bits, AA64, R, A, ASET = 1, the ASID, ' +
+      'V; TTB0 = the table\'s PA and io-pgtable\'s MAIR; words 1-3 first, word 0 (with V) last. No STE points at ' +
+      'it yet, so no CMD_CFGI_CD is needed.',
+    example: 'let hcd = host.cd(ttb0: hpt, asid: 1)',
+    run(m, args, ctx) {
+      const pt = ptArg(m, args, 'ttb0', ctx);
+      return cdHandle(guard(ctx, () => m.writeHostCd(pt, numArg(args, 'asid', ctx))));
+    },
+  },
+  {
+    name: 'host.attach_s1',
+    actor: 'host',
+    args: [
+      { name: 'dev', type: handle('device'), doc: 'the assigned device' },
+      { name: 'cd_table', type: handle('cd'), doc: 'the host\'s CD (host.cd): its CD table of one entry' },
+    ],
+    returns: { type: 'nothing', doc: '' },
+    doc: 'Attach the device to the host\'s stage-1 domain (arm_smmu_attach_dev -> arm_smmu_install_ste_for_dev): ' +
+      'arm_smmu_write_strtab_ent writes an s1_cfg STE (arm_smmu_make_cdtable_ste in later kernels): Config = ' +
+      '0b101 (S1_TRANS, stage 2 bypassed), S1ContextPtr = the CD table\'s PA, S1CDMax = 0, S1Fmt linear; word 1 ' +
+      'with S1DSS = 0b10, S1CIR = S1COR = WBRA, S1CSH = ISH, STRW = NS-EL1, then CMD_CFGI_STE and CMD_SYNC, then ' +
+      'word 0 (V, Config), CMD_CFGI_STE and CMD_SYNC again. A device whose STE already translates is first set ' +
+      'to abort, as arm_smmu_detach_dev does. The device\'s IOVAs now go through stage 1 alone, to PAs.',
+    example: 'host.attach_s1(nic, cd_table: hcd)',
+    run(m, args, ctx) {
+      const dev = deviceArg(m, args, 'dev', ctx);
+      const cd = cdArg(m, args, 'cd_table', ctx);
+      guard(ctx, () => m.attachS1(dev, cd));
+      return null;
+    },
+  },
 ];
-

@@ -16,6 +16,7 @@ describe('the builtins registry', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const n of [
       'host.assign', 'host.vm', 'host.s2.map', 'host.s2.unmap', 'host.s2.protect', 'host.attach', 'host.set_pasid_table',
+      'host.s1.new', 'host.s1.map', 'host.cd', 'host.attach_s1',
       'guest.s1.new', 'guest.s1.map', 'guest.s1.unmap', 'guest.s1.protect', 'guest.cd', 'guest.tlbi',
       'dev.dma', 'smmu.cmd', 'smmu.sync', 'smmu.read', 'smmu.write', 'smmu.events', 'smmu.last_event',
       'mem.read64', 'mem.write64',
@@ -44,6 +45,7 @@ describe('the builtins registry', () => {
     const prelude = [
       'let nic = host.assign("0000:01:00.0", sid: 0x10)', 'let pt = guest.s1.new()',
       'let cd = guest.cd(asid: 7, ttb0: pt)', 'let ste = smmu.ste_addr(0x10)',
+      'let hpt = host.s1.new()', 'let hcd = host.cd(ttb0: hpt)',
     ];
     for (const b of BUILTINS) {
       // An example that makes one of these variables takes that line's place.

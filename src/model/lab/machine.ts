@@ -74,9 +74,10 @@ export interface LabDevice {
   id: number;
   bdf: string;
   sid: number;
-  /** The VM its STE translates for (host.attach, host.set_pasid_table), or null: blocked. */
+  /** The VM its STE translates for (host.attach, host.set_pasid_table), or null: blocked, or
+   *  translated by the host's stage 1 alone (cd set). */
   vm: number | null;
-  /** The CD its nested STE points to, or null. */
+  /** The CD its STE points to (nested, or stage 1 only), or null. */
   cd: number | null;
 }
 
@@ -99,8 +100,13 @@ export interface LabVm {
   allocFloor: number;
 }
 
-export interface LabPt { id: number; vm: number; g: GranuleShift; vaBits: number; root: number }
-export interface LabCd { id: number; vm: number; pt: number; ipa: number; asid: number }
+/** A stage-1 page table: a guest's, in its VM's RAM (addresses are IPAs), or, with vm null, the
+ *  host's own (host.s1.new: an ARM_SMMU_DOMAIN_S1 domain's io-pgtable, in host kernel memory,
+ *  addresses are PAs). */
+export interface LabPt { id: number; vm: number | null; g: GranuleShift; vaBits: number; root: number }
+/** A CD: a guest's in its RAM, or (vm null) the host's in host kernel memory. `ipa` is its
+ *  address as S1ContextPtr holds it: an IPA for a guest's CD, a PA for the host's. */
+export interface LabCd { id: number; vm: number | null; pt: number; ipa: number; asid: number }
 
 export type PermWord = 'r' | 'w' | 'rw' | 'rx' | 'rwx';
 
@@ -385,14 +391,18 @@ export class LabMachine {
     if (other) throw new RangeError(`${other.bdf} (StreamID 0x${other.sid.toString(16)}) is already assigned`);
     const dev: LabDevice = { id: this.s.devices.length, bdf, sid, vm: null, cd: null };
     this.s.devices.push(dev);
-    // arm_smmu_write_strtab_ent, abort path: dst[0] = V | CFG_ABORT, dst[1] = SHCFG incoming,
-    // dst[2] = 0 ("nuke the VMID"), then sync "regardless of whether the old value was live".
+    this.writeAbortSte(sid);
+    return dev;
+  }
+
+  /** arm_smmu_write_strtab_ent, abort path: dst[0] = V | CFG_ABORT, dst[1] = SHCFG incoming,
+   *  dst[2] = 0 ("nuke the VMID"), then sync "regardless of whether the old value was live". */
+  private writeAbortSte(sid: number): void {
     const ste = this.steAddr(sid);
     this.mem.write64(BigInt(ste), encodeSte({ config: STE_CFG.abort })[0], 'host');
     this.mem.write64(BigInt(ste + 8), STE_1_SHCFG_INCOMING, 'host');
     this.mem.write64(BigInt(ste + 16), 0n, 'host');
     this.syncSte(sid);
-    return dev;
   }
 
   /** The PA of StreamID `sid`'s STE in the linear stream table. */
@@ -487,8 +497,13 @@ export class LabMachine {
 
   /** The seed series' VFIO_IOMMU_SET_PASID_TABLE (arm_smmu_attach_pasid_table, never merged):
    *  the STE goes nested, Config = 0b111, S1ContextPtr = the guest's CD table IPA, one CD
-   *  (S1CDMax = 0, S1Fmt linear), stage 2 from the VM. */
-  setPasidTable(dev: LabDevice, cd: LabCd, vm: LabVm): void {
+   *  (S1CDMax = 0, S1Fmt linear), stage 2 from the VM (default: the device's, else the CD's). */
+  setPasidTable(dev: LabDevice, cd: LabCd, vmGiven?: LabVm): void {
+    if (cd.vm === null) {
+      throw new RangeError(`CD#${cd.id} is the host's own (host.cd), in host kernel memory: a nested STE points at a guest's CD ` +
+        'table by its IPA; attach a host CD with host.attach_s1');
+    }
+    const vm = vmGiven ?? this.vm(dev.vm ?? cd.vm);
     if (cd.vm !== vm.id) throw new RangeError(`the CD is in VM ${this.vm(cd.vm).vmid}'s memory, but the device would translate for VM ${vm.vmid}`);
     const [w2, w3] = this.steS2Words(vm);
     const w0 = encodeSte({ config: STE_CFG.nested, s1ContextPtr: BigInt(cd.ipa), s1CdMax: 0, s1Fmt: 0 })[0];
@@ -508,6 +523,67 @@ export class LabMachine {
     this.issue([{ op: 'CMD_TLBI_S12_VMALL', vmid: vm.vmid }, { op: 'CMD_SYNC' }]);
   }
 
+  // ---- the host's own stage 1: an ARM_SMMU_DOMAIN_S1 domain ------------------------------
+
+  /** arm_smmu_domain_finalise -> alloc_io_pgtable_ops(ARM_64_LPAE_S1): an empty stage-1 table
+   *  in host kernel memory (io-pgtable's __arm_lpae_alloc_pages). */
+  newHostPt(g: GranuleShift, vaBits: number): LabPt {
+    const root = new PageTableBuilder(1, g, vaBits, this.hostIO, this.hostAllocator).root;
+    const pt: LabPt = { id: this.s.pts.length, vm: null, g, vaBits, root };
+    this.s.pts.push(pt);
+    return pt;
+  }
+
+  /** iommu_map on the host's stage-1 domain (arm_smmu_map -> arm_lpae_map): IOVA -> PA leaves
+   *  written by the host. No TLB invalidation (a new mapping needs none). */
+  hostS1Map(pt: LabPt, iova: number, pa: number, size: number, perm: Perm, pgsize = 2 ** pt.g): void {
+    if (pt.vm !== null) {
+      throw new RangeError(`pt#${pt.id} is VM ${this.vm(pt.vm).vmid}'s own stage-1 table, in its RAM: the guest maps it (guest.s1.map); ` +
+        'host.s1.map maps a table the host made with host.s1.new');
+    }
+    if (size <= 0) throw new RangeError('map: the size must be above 0');
+    if (pa < RAM_BASE || pa + size > RAM_END) {
+      throw new RangeError(`map: PA ${hexGrouped(pa)}..${hexGrouped(pa + size - 1)} is outside RAM (RAM is ${hexGrouped(RAM_BASE)}..${hexGrouped(RAM_END - 1)})`);
+    }
+    this.s1Builder(pt).map(iova, pa, size, perm, pgsize);
+  }
+
+  /** The host's CD for its stage-1 domain, in host kernel memory (arm_smmu_domain_finalise_s1:
+   *  arm_smmu_alloc_cd_tables makes a linear table of one CD, arm_smmu_write_ctx_desc writes CD 0
+   *  with the fields guest CDs get too). No STE points at it yet, so nothing is invalidated. */
+  writeHostCd(pt: LabPt, asid: number): LabCd {
+    if (pt.vm !== null) {
+      throw new RangeError(`pt#${pt.id} is VM ${this.vm(pt.vm).vmid}'s stage-1 table, at an IPA: the host's CD points at a table ` +
+        'the host made (host.s1.new); the guest writes its own CD with guest.cd');
+    }
+    const pa = this.hostAlloc(64);
+    const w = cdWords(pt, asid, true, false);
+    for (const i of [1, 2, 3, 0]) this.mem.write64(BigInt(pa + 8 * i), w[i], 'host');
+    const cd: LabCd = { id: this.s.cds.length, vm: null, pt: pt.id, ipa: pa, asid };
+    this.s.cds.push(cd);
+    return cd;
+  }
+
+  /** Attach the device to the host's stage-1 domain, as arm_smmu_write_strtab_ent writes an
+   *  s1_cfg STE (v5.12; arm_smmu_make_cdtable_ste in later kernels): STE.Config = 0b101
+   *  (S1_TRANS), S1ContextPtr = the CD table's PA, S1CDMax = 0, S1Fmt linear; word 1 (S1DSS,
+   *  S1CIR/S1COR/S1CSH, STRW NS-EL1), sync, then word 0, sync. A translating STE is first made
+   *  abort, as arm_smmu_detach_dev does before an attach. */
+  attachS1(dev: LabDevice, cd: LabCd): void {
+    if (cd.vm !== null) {
+      throw new RangeError(`CD#${cd.id} is in VM ${this.vm(cd.vm).vmid}'s RAM, at an IPA: a stage-1-only STE points at the host's ` +
+        'own CD by its PA (host.cd); a guest\'s CD table goes in a nested STE with host.set_pasid_table');
+    }
+    if (dev.vm !== null || dev.cd !== null) this.writeAbortSte(dev.sid);
+    const ste = this.steAddr(dev.sid);
+    this.mem.write64(BigInt(ste + 8), STE_1_S1, 'host');
+    this.syncSte(dev.sid);
+    this.mem.write64(BigInt(ste), encodeSte({ config: STE_CFG.s1, s1ContextPtr: BigInt(cd.ipa), s1CdMax: 0, s1Fmt: 0 })[0], 'host');
+    this.syncSte(dev.sid);
+    dev.vm = null;
+    dev.cd = cd.id;
+  }
+
   // ---- the guest: its own stage-1 tables and CDs, in its RAM --------------------------------
 
   newPt(vm: LabVm, g: GranuleShift, vaBits: number): LabPt {
@@ -518,38 +594,54 @@ export class LabMachine {
     return pt;
   }
 
+  /** The VM whose RAM holds a guest table; the host's own tables are not the guest's to change. */
+  private guestVmOf(pt: LabPt): LabVm {
+    if (pt.vm === null) {
+      throw new RangeError(`pt#${pt.id} is the host's own stage-1 table (host.s1.new), in host kernel memory: the guest cannot ` +
+        'write it; the host maps it with host.s1.map');
+    }
+    return this.vm(pt.vm);
+  }
+
+  /** A builder over a stage-1 table: a guest's (through its RAM, by IPA) or the host's (PAs). */
   private s1Builder(pt: LabPt): PageTableBuilder {
+    if (pt.vm === null) return new PageTableBuilder(1, pt.g, pt.vaBits, this.hostIO, this.hostAllocator, undefined, pt.root);
     const vm = this.vm(pt.vm);
     const alloc: TableAllocator = { alloc: (bytes) => this.guestAlloc(vm, bytes) };
     return new PageTableBuilder(1, pt.g, pt.vaBits, this.guestIO(vm), alloc, undefined, pt.root);
   }
 
   s1Map(pt: LabPt, va: number, ipa: number, size: number, perm: Perm, pgsize = 2 ** pt.g): void {
+    this.guestVmOf(pt);
     if (size <= 0) throw new RangeError('map: the size must be above 0');
     this.s1Builder(pt).map(va, ipa, size, perm, pgsize);
   }
   s1Unmap(pt: LabPt, va: number, size: number): number {
+    this.guestVmOf(pt);
     return this.s1Builder(pt).unmap(va, size);
   }
   s1Protect(pt: LabPt, va: number, size: number, perm: Perm): void {
+    this.guestVmOf(pt);
     this.s1Builder(pt).protect(va, size, perm);
   }
 
-  /** The stage-1 leaf for a VA: its slot (an IPA), level and descriptor; null if unmapped. */
+  /** The stage-1 leaf for a VA: its slot (an IPA, or a PA in a host table), level and
+   *  descriptor; null if unmapped. */
   s1Lookup(pt: LabPt, va: number): { slot: number; level: number; desc: bigint } | null {
     return this.s1Builder(pt).lookup(va);
   }
 
-  /** The stage-1 tables a VA goes through: per level, the table's IPA, the descriptor's IPA
-   *  and value (views; tests that aim at one table). Stops at an invalid or leaf descriptor. */
+  /** The stage-1 tables a VA goes through: per level, the table's address, the descriptor's
+   *  address and value (IPAs for a guest table, PAs for the host's; views, and tests that aim
+   *  at one table). Stops at an invalid or leaf descriptor. */
   s1Path(pt: LabPt, va: number): { level: number; table: number; descIpa: number; desc: bigint }[] {
-    const vm = this.vm(pt.vm);
+    const toPa = pt.vm === null ? (a: number) => a : ((vm: LabVm) => (a: number) => this.ipaToPa(vm, a))(this.vm(pt.vm));
     const out: { level: number; table: number; descIpa: number; desc: bigint }[] = [];
     let table = pt.root;
     for (let level = s1StartLevel(pt.g, pt.vaBits); level <= 3; level++) {
       const bits = level === s1StartLevel(pt.g, pt.vaBits) ? (startIndexBits(pt.g, pt.vaBits, level) as number) : pt.g - 3;
       const descIpa = table + (Math.floor(va / 2 ** levelShift(pt.g, level)) % 2 ** bits) * 8;
-      const desc = this.mem.load64(BigInt(this.ipaToPa(vm, descIpa)));
+      const desc = this.mem.load64(BigInt(toPa(descIpa)));
       out.push({ level, table, descIpa, desc });
       if ((desc & 3n) !== 3n || level === 3) break;
       table = Number(desc & 0x0000_ffff_ffff_f000n) - (Number(desc & 0x0000_ffff_ffff_f000n) % 2 ** pt.g);
@@ -562,13 +654,9 @@ export class LabMachine {
    *  EPD1, IPS = 48 bits, AA64, R, A, ASET = 1 (not an SVA CD), ASID, V; TTB0; MAIR. Written as
    *  Linux does: words 1-3, then word 0 (V) last. */
   writeCd(pt: LabPt, asid: number, r: boolean, affd: boolean): LabCd {
-    const vm = this.vm(pt.vm);
+    const vm = this.guestVmOf(pt);
     const ipa = this.guestAlloc(vm, 64);
-    const w = encodeCd({
-      t0sz: 64 - pt.vaBits, tg0: TG_OF[pt.g], epd1: 1, ips: PS_48, affd: affd ? 1 : 0, aa64: 1, r: r ? 1 : 0, a: 1,
-      aset: 1, asid, ttb0: BigInt(pt.root), mair0: LINUX_MAIR, mair1: 0,
-    });
-    w[0] = setField(w[0], 13, 8, Number(CD_0_TCR_WALK_ATTRS >> 8n));
+    const w = cdWords(pt, asid, r, affd);
     const pa = this.ipaToPa(vm, ipa);
     for (const i of [1, 2, 3, 0]) this.mem.write64(BigInt(pa + 8 * i), w[i], 'guest');
     const cd: LabCd = { id: this.s.cds.length, vm: vm.id, pt: pt.id, ipa, asid };
@@ -662,6 +750,18 @@ function fail(msg: string): never {
 
 /** S2TG / CD.TG0 encodings: 4K 0b00, 64K 0b01, 16K 0b10. */
 const TG_OF: Record<GranuleShift, number> = { 12: 0, 14: 2, 16: 1 };
+
+/** A CD's words as arm_smmu_domain_finalise_s1 and arm_smmu_write_ctx_desc make them (the
+ *  guest's driver and the host's choose alike): TCR fields, AA64, R, A, ASET, ASID, V; TTB0;
+ *  MAIR. */
+function cdWords(pt: LabPt, asid: number, r: boolean, affd: boolean): bigint[] {
+  const w = encodeCd({
+    t0sz: 64 - pt.vaBits, tg0: TG_OF[pt.g], epd1: 1, ips: PS_48, affd: affd ? 1 : 0, aa64: 1, r: r ? 1 : 0, a: 1,
+    aset: 1, asid, ttb0: BigInt(pt.root), mair0: LINUX_MAIR, mair1: 0,
+  });
+  w[0] = setField(w[0], 13, 8, Number(CD_0_TCR_WALK_ATTRS >> 8n));
+  return w;
+}
 
 /** The stage-2 start level Linux picks (io-pgtable-arm's arm_64_lpae_alloc_pgtable_s2): the
  *  stage-1 rule, then, when that is level 0 with at most 16 entries

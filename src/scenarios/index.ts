@@ -1,0 +1,98 @@
+// The lessons: one .lab program each (imported as text with Vite's `?raw`), a title, and a few
+// sentences of narrative. Every expected value a lesson checks is derived by hand in a comment of
+// its program (the rules of SMMUv3 and VMSAv8-64, the domain primer's §1.6 counts), never copied
+// from a run. lessons.test.ts runs them all.
+
+import stage1Walk from './01-stage1-walk.lab?raw';
+import nestedWalk from './02-nested-walk.lab?raw';
+import staleIotlb from './03-stale-iotlb.lab?raw';
+import s2FaultOnS1Table from './04-s2-fault-on-s1-table.lab?raw';
+import exerciseStaleRing from './05-exercise-stale-ring.lab?raw';
+
+export interface Lesson {
+  /** Stable id, for links and the app's lesson list. */
+  readonly id: string;
+  /** The program's file name in src/scenarios/. */
+  readonly file: string;
+  readonly title: string;
+  /** Three to five sentences: what to look at and why it matters. */
+  readonly narrative: string;
+  /** The lab program. */
+  readonly source: string;
+  /** The lesson a first visit opens (exactly one). */
+  readonly default?: boolean;
+  /** An exercise: its expects fail until the student fixes one line. */
+  readonly exercise?: boolean;
+}
+
+export const LESSONS: readonly Lesson[] = [
+  {
+    id: 'stage1-walk',
+    file: '01-stage1-walk.lab',
+    title: 'A stage-1 walk: 4 reads',
+    narrative:
+      'Without a guest, Linux gives a device a stage-1 domain of its own (ARM_SMMU_DOMAIN_S1): its page tables ' +
+      'and its Context Descriptor sit in host memory, and the STE says Config = 0b101, stage 1 only. The program ' +
+      'reads the STE and the CD the way the SMMU does, then walks the four levels by hand, nine bits of the IOVA ' +
+      'per level. The device\'s DMA then costs exactly that: one descriptor per level, 4 reads, plus the STE and ' +
+      'the CD. A second access to the same page hits the TLB and reads nothing.',
+    source: stage1Walk,
+  },
+  {
+    id: 'nested-walk',
+    file: '02-nested-walk.lab',
+    title: 'Why one DMA costs 24 reads: the nested walk',
+    narrative:
+      'A NIC is assigned to a guest: the guest owns the stage-1 tables and the CD, in its RAM, at IPAs, and the ' +
+      'host owns the STE and stage 2. Every stage-1 table address the SMMU follows is an IPA that stage 2 must ' +
+      'translate first, so a cold 4-level by 4-level walk reads (4+1)(4+1)-1 = 24 descriptors, and 30 with the ' +
+      'STE and the CD. Step into the DMA to see each read and who owns the table it comes from. A second guest ' +
+      'with a 40-bit IPA space gets a 3-level stage 2 (two concatenated level-1 tables), and the same walk costs ' +
+      '(4+1)(3+1)-1 = 19.',
+    source: nestedWalk,
+    default: true,
+  },
+  {
+    id: 'stale-iotlb',
+    file: '03-stale-iotlb.lab',
+    title: 'A stale IOTLB entry: the forgotten CMD_TLBI_NH_VA',
+    narrative:
+      'The guest unmaps a buffer and maps its IOVA to a new page, but does not invalidate: the SMMU still holds ' +
+      'the old translation in its TLB and the device keeps writing the old page, a use-after-free by DMA. An ' +
+      'invalidation for another ASID changes nothing, because the entry is tagged with the VM\'s VMID and the ' +
+      'guest\'s ASID. The right CMD_TLBI_NH_VA, forwarded by QEMU and issued by the host with a CMD_SYNC behind ' +
+      'it, removes the entry, and the next DMA walks the new tables.',
+    source: staleIotlb,
+  },
+  {
+    id: 's2-fault-on-s1-table',
+    file: '04-s2-fault-on-s1-table.lab',
+    title: 'A stage-2 fault while fetching a stage-1 table (CLASS = TT)',
+    narrative:
+      'The guest\'s stage-1 tables are ordinary guest pages, so stage 2 must map them too. Here the host removes ' +
+      'the page holding the guest\'s level-2 table and invalidates; the next walk translates the level-0 and ' +
+      'level-1 descriptors, then fails in stage 2 on the level-2 descriptor\'s IPA after 14 reads. The event ' +
+      'record says so precisely: F_TRANSLATION with S2 = 1, CLASS = TT, InputAddr = the IOVA and IPA = the ' +
+      'stage-1 descriptor\'s address, of which the record in the Event queue keeps the page.',
+    source: s2FaultOnS1Table,
+  },
+  {
+    id: 'exercise-stale-ring',
+    file: '05-exercise-stale-ring.lab',
+    title: 'Exercise: the ring buffer that would not move',
+    narrative:
+      'A guest driver replaces the first page of its NIC\'s receive ring and invalidates, yet the next packet ' +
+      'still lands in the old page. One line of the program is wrong: the expects at the end fail until you fix ' +
+      'it. Step into the last DMA and look at how the SMMU translated it, then compare what the guest asked the ' +
+      'SMMU to forget with what the SMMU had remembered.',
+    source: exerciseStaleRing,
+    exercise: true,
+  },
+];
+
+/** The lesson a first visit opens: the nested 4x4 walk. */
+export const DEFAULT_LESSON: Lesson = LESSONS.find((l) => l.default === true) as Lesson;
+
+export function findLesson(id: string): Lesson | undefined {
+  return LESSONS.find((l) => l.id === id);
+}

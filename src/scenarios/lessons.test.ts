@@ -1,0 +1,148 @@
+// Every lesson parses and checks without a diagnostic, runs to its end with no runtime error, and
+// every one of its expects runs and holds; the exercise is the exception that proves the rule:
+// its expects fail as shipped and pass after the one-line fix kept here.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../cli/main';
+import { openLab, type LabSession } from '../engine/lab';
+import { parse } from '../lang/parser';
+import type { Stmt } from '../lang/ast';
+import { DEFAULT_LESSON, findLesson, LESSONS, type Lesson } from './index';
+
+const DIR = dirname(fileURLToPath(import.meta.url));
+
+/** The exercise's fix: its one wrong line, and the line that replaces it. */
+const EXERCISE_FIX = {
+  wrong: 'guest.tlbi(va: 0x2000_1000, asid: 7)',
+  right: 'guest.tlbi(va: 0x2000_0000, asid: 7)',
+};
+
+/** Expect statements anywhere in a program (lessons keep theirs at the top level, so each runs once). */
+function countExpects(stmts: readonly Stmt[]): number {
+  let n = 0;
+  for (const s of stmts) {
+    if (s.kind === 'Expect') n++;
+    else if (s.kind === 'If') n += countExpects(s.then.body) + (s.else === null ? 0 : s.else.kind === 'If' ? countExpects([s.else]) : countExpects(s.else.body));
+    else if (s.kind === 'For' || s.kind === 'Proc') n += countExpects(s.body.body);
+  }
+  return n;
+}
+
+function open(source: string): LabSession {
+  const { diagnostics, session } = openLab(source);
+  expect(diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+  if (session === null) throw new Error('no session');
+  session.run();
+  return session;
+}
+
+function sentences(text: string): number {
+  return text.split(/(?<=[.!?])\s+(?=[A-Z(])/).filter((s) => s.trim().length > 0).length;
+}
+
+describe('the lessons', () => {
+  it('are listed once each, one per .lab file in src/scenarios, with the text of that file', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.lab')).sort();
+    expect(LESSONS.map((l) => l.file).sort()).toEqual(files);
+    expect(new Set(LESSONS.map((l) => l.id)).size).toBe(LESSONS.length);
+    for (const l of LESSONS) {
+      expect(l.file, l.id).toMatch(/^\d\d-[a-z0-9-]+\.lab$/);
+      expect(l.source, l.file).toBe(readFileSync(join(DIR, l.file), 'utf8'));
+      expect(findLesson(l.id)).toBe(l);
+    }
+  });
+
+  it('each has a title and a narrative of 3 to 5 sentences', () => {
+    for (const l of LESSONS) {
+      expect(l.title.length, l.id).toBeGreaterThan(10);
+      const n = sentences(l.narrative);
+      expect(n, `${l.id}: ${n} sentences`).toBeGreaterThanOrEqual(3);
+      expect(n, `${l.id}: ${n} sentences`).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('the default lesson, opened on a first visit, is the nested 4x4 walk', () => {
+    expect(LESSONS.filter((l) => l.default === true)).toHaveLength(1);
+    expect(DEFAULT_LESSON.id).toBe('nested-walk');
+    expect(DEFAULT_LESSON.source).toContain('expect r.walk.walk_reads == 24');
+    expect(DEFAULT_LESSON.source).toContain('expect r2.walk.walk_reads == 19');
+  });
+
+  it('there is exactly one exercise, and its file name says so', () => {
+    const ex = LESSONS.filter((l) => l.exercise === true);
+    expect(ex.map((l) => l.file)).toEqual(LESSONS.filter((l) => l.file.includes('exercise')).map((l) => l.file));
+    expect(ex).toHaveLength(1);
+  });
+
+  for (const lesson of LESSONS.filter((l: Lesson) => l.exercise !== true)) {
+    it(`${lesson.file} checks clean, runs to its end, and every expect runs and holds`, () => {
+      const s = open(lesson.source);
+      expect(s.error?.message ?? null).toBe(null);
+      expect(s.stopReason).toBe('end');
+      const expects = s.records.filter((r) => r.expect !== undefined);
+      const written = countExpects(parse(lesson.source).program.body);
+      expect(written, 'a lesson checks what it teaches').toBeGreaterThanOrEqual(5);
+      expect(expects.length, 'every expect in the program ran').toBe(written);
+      expect(s.failedExpects().map((r) => `${r.line}: ${r.expect?.message}`)).toEqual([]);
+      expect(s.executed).toBe(s.records.length);
+    });
+  }
+
+  it('`lab run` runs each lesson clean (exit 0), and the exercise to its failed expects (exit 1)', () => {
+    for (const l of LESSONS) {
+      const out = main(['run', join(DIR, l.file)]);
+      expect(out.code, `${l.file}: ${out.stderr}`).toBe(l.exercise === true ? 1 : 0);
+      expect(out.stderr.includes('expect failed'), l.file).toBe(l.exercise === true);
+    }
+  });
+
+  it('each lesson checks what the issue asks of it', () => {
+    const src = (id: string) => (findLesson(id) as Lesson).source;
+    // (a) a stage-1-only STE whose CD is in host memory; 4 walk reads.
+    expect(src('stage1-walk')).toContain('host.attach_s1(');
+    expect(src('stage1-walk')).toContain('expect r.walk.walk_reads == 4');
+    // (b) 24, then 19 with a 3-level stage 2.
+    expect(src('nested-walk')).toContain('ipa_bits: 40');
+    // (c) no TLBI, a hit on the old page; then the TLBI and its CMD_SYNC.
+    expect(src('stale-iotlb')).toMatch(/expect stale\.pa == 0x8_0010_0040/);
+    expect(src('stale-iotlb')).toContain('guest.tlbi(va: 0x1000_0000, asid: 7)');
+    // (d) the event: name, stage, class, ipa.
+    for (const f of ['name == "F_TRANSLATION"', 'stage == 2', 'class == "TT"', 'ipa == 0x7fff_d400']) {
+      expect(src('s2-fault-on-s1-table')).toContain(`f.event.${f}`);
+    }
+  });
+});
+
+describe('the exercise', () => {
+  const ex = LESSONS.find((l) => l.exercise === true) as Lesson;
+
+  it('checks clean and runs to its end, but some of its expects fail', () => {
+    const s = open(ex.source);
+    expect(s.error?.message ?? null).toBe(null);
+    expect(s.stopReason).toBe('end');
+    const expects = s.records.filter((r) => r.expect !== undefined);
+    expect(expects.length).toBe(countExpects(parse(ex.source).program.body));
+    expect(s.failedExpects().length).toBeGreaterThan(0);
+    expect(expects.some((r) => r.expect?.ok)).toBe(true);
+  });
+
+  it('a one-line fix makes every expect hold', () => {
+    const lines = ex.source.split('\n');
+    expect(lines.filter((l) => l.trim() === EXERCISE_FIX.wrong)).toHaveLength(1);
+    const fixed = lines.map((l) => (l.trim() === EXERCISE_FIX.wrong ? l.replace(EXERCISE_FIX.wrong, EXERCISE_FIX.right) : l));
+    expect(fixed.filter((l, i) => l !== lines[i])).toHaveLength(1);
+    const s = open(fixed.join('\n'));
+    expect(s.error?.message ?? null).toBe(null);
+    expect(s.stopReason).toBe('end');
+    expect(s.records.filter((r) => r.expect !== undefined).length).toBe(countExpects(parse(ex.source).program.body));
+    expect(s.failedExpects().map((r) => `${r.line}: ${r.expect?.message}`)).toEqual([]);
+  });
+
+  it('its narrative points at the problem without giving the fix away', () => {
+    expect(ex.narrative).not.toContain('0x2000_0000');
+    expect(ex.narrative).not.toMatch(/wrong (address|va|page)/i);
+  });
+});
