@@ -81,6 +81,23 @@ describe('time travel', () => {
     }), { numRuns: 60 });
   });
 
+  it('a step that makes many events is followed by a snapshot, so seeks past it do not replay it', () => {
+    // 200 walks of 64 reads: by the 128th walk (step 256) the steps since the boot snapshot made
+    // 8,192 events, which takes a snapshot although the periodic ones are 1,000 steps apart.
+    const src = 'for i in 0..200 {\n  m.walk(64)\n}\n';
+    let replayed = 0;
+    const counting = { ...fakeAdapter, trace: (m: FakeMachine) => { replayed++; return fakeAdapter.trace(m); } };
+    const s = new Session(src, parse(src).program, fakeRegistry, counting, { snapshotEvery: 1000 });
+    s.run();
+    replayed = 0;
+    s.seek({ step: 300, access: 0 });
+    s.machineAt();
+    expect(replayed).toBe(300 - 256);
+    const fresh = session(src, { snapshotEvery: 1000 });
+    fresh.seek({ step: 300, access: 0 });
+    expect(s.digestAt()).toBe(fresh.digestAt());
+  });
+
   it('back then forward is the identity', () => {
     const s = session(LONG, { snapshotEvery: 8 });
     s.seek({ step: 40, access: 0 });

@@ -7,8 +7,9 @@
 // into moves read by read through a walk, back moves the other way.
 //
 // Time travel comes from determinism: the session runs forward once, recording each step's
-// trace events, and snapshots the machine and interpreter every K steps. Looking at an earlier
-// position restores the nearest snapshot and replays at most K - 1 steps.
+// trace events, and snapshots the machine and interpreter every K steps (and sooner after steps
+// that made many events). Looking at an earlier position restores the nearest snapshot and
+// replays at most K - 1 steps.
 
 import type { Diagnostic } from '../lang/diagnostics';
 import { Interpreter, type InterpState, type RuntimeError, type StepOutcome } from '../lang/interp';
@@ -78,6 +79,12 @@ interface Live<M> {
 
 export type StopReason = 'end' | 'breakpoint' | 'error' | 'budget' | 'position';
 
+/** Besides every K steps, a snapshot is taken as soon as the steps since the last one made this
+ *  many trace events: replaying costs what running did, about 1 us an event, and one step can
+ *  make hundreds of thousands (host.s2.map of 1G in 4K pages: 262,000 writes, 0.1-0.3 s), more than
+ *  K ordinary steps. So no seek replays such a step, and a replay stays near 10 ms of events. */
+const SNAPSHOT_EVENTS = 8192;
+
 export class Session<M, S> {
   readonly compiled: Compiled;
   readonly records: StepRecord[] = [];
@@ -93,6 +100,8 @@ export class Session<M, S> {
   private readonly live: Live<M>;
   private scratch: Live<M> | null = null;
   private readonly snapshots: Snapshot<S>[] = [];
+  /** Trace events of the steps since the last snapshot. */
+  private eventsSinceSnapshot = 0;
   private readonly opts: Required<SessionOptions>;
   private readonly lineStarts: number[];
 
@@ -141,8 +150,9 @@ export class Session<M, S> {
     const events = this.adapter.trace(live.machine).splice(0);
     const rec = this.toRecord(live.at, out, events);
     this.records.push(rec);
+    this.eventsSinceSnapshot += events.length;
     if (out.error) this.stop(out.error, 'error');
-    else if (live.at % this.opts.snapshotEvery === 0) this.takeSnapshot(live);
+    else if (live.at % this.opts.snapshotEvery === 0 || this.eventsSinceSnapshot >= SNAPSHOT_EVENTS) this.takeSnapshot(live);
     return true;
   }
 
@@ -164,6 +174,7 @@ export class Session<M, S> {
   }
 
   private takeSnapshot(l: Live<M>): void {
+    this.eventsSinceSnapshot = 0;
     this.snapshots.push({ step: l.at, machine: this.adapter.snapshot(l.machine), interp: structuredClone(l.interp.state) });
   }
 
