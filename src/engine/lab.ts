@@ -9,33 +9,9 @@ import { parse } from '../lang/parser';
 import { LabMachine, type LabSnapshot } from '../model/lab/machine';
 import { Session, type MachineAdapter, type SessionOptions } from './session';
 
-/** Per machine, the page copies of its last snapshot: a page that has not changed since is shared
- *  with it instead of kept twice. Snapshot pages are never written (fromImage copies them), so
- *  sharing is safe; a session's snapshots then hold each version of a page once. */
-const lastPages = new WeakMap<LabMachine, Map<number, Uint32Array>>();
-
-function sharePages(m: LabMachine, s: LabSnapshot): LabSnapshot {
-  const prev = lastPages.get(m);
-  const now = new Map<number, Uint32Array>();
-  for (const p of s.mem.pages) {
-    const old = prev?.get(p.pa);
-    if (old !== undefined && sameWords(old, p.words)) p.words = old;
-    now.set(p.pa, p.words);
-  }
-  lastPages.set(m, now);
-  return s;
-}
-
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export const labAdapter: MachineAdapter<LabMachine, LabSnapshot> = {
   create: () => new LabMachine(),
-  snapshot: (m) => sharePages(m, m.snapshot()),
+  snapshot: (m) => m.snapshot(),                 // pages are shared copy-on-write (PhysMem)
   restore: (s) => LabMachine.fromSnapshot(s),
   trace: (m) => m.trace,
   digest: (m) => m.digest(),

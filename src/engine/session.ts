@@ -262,11 +262,13 @@ export class Session<M, S> {
     if (p.step === 0) return this.bootEvents;
     const rec = this.records[p.step - 1];
     if (p.access === 0) return rec.events;
+    // Up to and including the access-th read: what follows it (the next TLB lookup, the
+    // result) has not happened yet.
     let seen = 0;
     const out: TraceEvent[] = [];
     for (const e of rec.events) {
-      if (e.type === 'smmu.fetch' && ++seen > p.access) break;
       out.push(e);
+      if (e.type === 'smmu.fetch' && ++seen === p.access) break;
     }
     return out;
   }

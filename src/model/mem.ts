@@ -26,6 +26,10 @@ type Dir = (Page | undefined)[];
 export class PhysMem {
   private l0: ((Dir | undefined)[] | undefined)[] = [];
   private high = new Map<bigint, bigint>();
+  /** Pages shared with a memory image (exportImage, fromImage): copied before their first
+   *  write, so an image never changes once taken and consecutive snapshots share every page
+   *  that did not change between them. */
+  private shared = new Set<Page>();
   /** Set by the owner (engine, CLI) to record software reads and writes. */
   trace: Trace | null = null;
 
@@ -48,7 +52,20 @@ export class PhysMem {
     const i2 = (pa >>> 12) & 0xfff;
     let p = d2[i2];
     if (p === undefined) p = d2[i2] = new Uint32Array(PAGE / 4);
+    else if (this.shared.size > 0 && this.shared.delete(p)) p = d2[i2] = p.slice();
     return p;
+  }
+
+  /** Install `words` as the page at `pa`, shared with the image it came from. */
+  private adoptPage(pa: number, words: Page): void {
+    const i0 = Math.floor(pa / L0_SPAN);
+    let d1 = this.l0[i0];
+    if (d1 === undefined) d1 = this.l0[i0] = new Array(4096);
+    const i1 = (pa / L1_SPAN) & 0xfff;
+    let d2 = d1[i1];
+    if (d2 === undefined) d2 = d1[i1] = new Array(4096);
+    d2[(pa >>> 12) & 0xfff] = words;
+    this.shared.add(words);
   }
 
   /** Read a 64-bit word without tracing (the SMMU traces its own fetches with their purpose). */
@@ -107,24 +124,35 @@ export class PhysMem {
     return m;
   }
 
-  /** Every written page (copied) and every word at or above 2^52, as plain, structured-clone-able
-   *  data (session snapshots). */
+  /** Every written page and every word at or above 2^52, as plain, structured-clone-able data
+   *  (session snapshots). Pages are shared, not copied: this memory copies a page before it next
+   *  writes it, so the image stays as it was. */
   exportImage(): MemImage {
     return {
-      pages: this.pages().map((pa) => ({ pa, words: (this.pageOf(pa) as Page).slice() })),
+      pages: this.pages().map((pa) => {
+        const words = this.pageOf(pa) as Page;
+        this.shared.add(words);
+        return { pa, words };
+      }),
       high: [...this.high].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     };
   }
 
-  /** A memory holding exactly what `exportImage` saw (the image's pages are copied). */
+  /** A memory holding exactly what `exportImage` saw (the image's pages are shared, copied on
+   *  write). */
   static fromImage(img: MemImage): PhysMem {
     const m = new PhysMem();
     for (const { pa, words } of img.pages) {
       if (words.length !== PAGE / 4 || pa % PAGE !== 0 || pa >= PA_LIMIT) throw new RangeError(`fromImage: bad page at 0x${pa.toString(16)}`);
-      m.pageForWrite(pa).set(words);
+      m.adoptPage(pa, words);
     }
     m.high = new Map(img.high);
     return m;
+  }
+
+  /** The words at or above 2^52, by address. */
+  highWords(): [bigint, bigint][] {
+    return [...this.high].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** Every written page's base address, ascending (views, snapshots, debugging). */

@@ -730,8 +730,7 @@ export class LabMachine {
         h.u32(page[i + 1]);
       }
     }
-    const img = this.mem.exportImage();
-    for (const [a, v] of img.high) if (v !== 0n) h.str(`${a}:${v}`);
+    for (const [a, v] of this.mem.highWords()) if (v !== 0n) h.str(`${a}:${v}`);
     const sm = snapshotSmmu(this.smmu);
     const tlb = sm.tlb.map((e) => canonical(e)).sort();
     const cfg = sm.cfg.map((c) => canonical({ sid: c.sid, ste: c.ste, cds: [...c.cds].sort((a, b) => a[0] - b[0]) })).sort();
