@@ -525,10 +525,10 @@ describe('builtin calls: argument binding', () => {
     ['t.pair(1, 2, 3)', 't.pair takes at most 2 arguments', '3', 'too many positional'],
     ['t.fail(1)', 't.fail takes no arguments', '1', 'too many positional, for none'],
     ['t.add(1, n: 2)', "t.add: the argument 'n' is given twice (by position and by name)", 'n: 2', 'given by position and by name'],
-    ['t.map(va: 0x1001)', 'va: 0x1001 must be a multiple of 0x1000', '0x1001', 'alignment, at the argument'],
-    ['t.map(va: 0, size: 1)', 'size: 1 is below the smallest allowed value 0x1000', '1', 'min'],
+    ['t.map(va: 0x1001)', 'va: 0x1001 (4097) must be a multiple of 0x1000 (4096)', '0x1001', 'alignment, at the argument'],
+    ['t.map(va: 0, size: 1)', 'size: 1 is below the smallest allowed value 0x1000 (4096)', '1', 'min'],
     ['t.map(va: 0, size: 2G)', 'size: 0x80000000 is above the largest allowed value 0x40000000', '2G', 'max'],
-    ['t.walk(65)', 'reads: 0x41 is above the largest allowed value 0x40', '65', 'max on a positional argument'],
+    ['t.walk(65)', 'reads: 0x41 (65) is above the largest allowed value 0x40 (64)', '65', 'max on a positional argument'],
     ['t.map(va: "a")', 'va: expected a number, got a string', '"a"', 'int type'],
     ['t.map(va: 0, perm: x)', "perm: 'x' is not one of r, w, rw", 'x', 'a word outside the set'],
     ['t.map(va: 0, perm: 5)', 'perm: expected one of r, w, rw, got a number', '5', 'a number where words are taken'],
@@ -603,7 +603,7 @@ describe('expect', () => {
     ['expect false, "must fault"', false, 'expect failed: false: must fault', 'no details for a bare value'],
     ['let a = 5\nexpect a == 4 and true', false, 'expect failed: a == 4 and true', 'no details for and/or'],
     ['expect not true', false, 'expect failed: not true', 'no details for not'],
-    ['expect false, 42', false, 'expect failed: false: 0x2a', 'a non-string message is shown as a value'],
+    ['expect false, 42', false, 'expect failed: false: 0x2a (42)', 'a non-string message is shown as a value'],
     ['expect true, t.fail()', true, 'ok: true', 'the message is evaluated only on failure'],
   ];
   it.each(rows)('%s → %s', (src, ok, message) => {

@@ -195,7 +195,7 @@ export class Interpreter<M> {
           const a = this.eval(c.left, f);
           const b = this.eval(c.right, f);
           ok = this.truth(this.binaryOn(c, a, b), c, 'expect');
-          detail = ` (${printExpr(c.left)} is ${showOperand(a)}, ${printExpr(c.right)} is ${showOperand(b)})`;
+          detail = ` (${printExpr(c.left)} is ${show(a)}, ${printExpr(c.right)} is ${show(b)})`;
         } else {
           ok = this.truth(this.eval(c, f), c, 'expect');
         }
@@ -482,10 +482,4 @@ export function argTypeError(t: ArgType, v: Value): string | null {
     case 'handle':
       return isHandle(v, t.handle) ? null : `expected a ${t.handle === 'pt' ? 'page table' : t.handle === 'cd' ? 'context descriptor' : t.handle}, got ${typeName(v)}`;
   }
-}
-
-/** An expect operand: small numbers are usually counts (24 walk reads), so the decimal goes
- *  beside the hex up to 0xffff. */
-function showOperand(v: Value): string {
-  return typeof v === 'bigint' && v > 9n && v <= 0xffffn ? `${show(v)} (${v})` : show(v);
 }

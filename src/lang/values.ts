@@ -58,10 +58,12 @@ export function typeName(v: Value): string {
   return `the word ${v.word}`;
 }
 
-/** A value as a student reads it: numbers in hex above 9, grouped by 4 digits. */
+/** A value as a student reads it: numbers in hex above 9 (with the decimal beside up to 0xffff),
+ *  grouped by 4 digits past 8. */
 export function show(v: Value): string {
   if (v === null) return 'nothing';
-  if (typeof v === 'bigint') return v <= 9n ? v.toString() : hexGroup(v);
+  // Up to 0xffff a number is as likely a count (30 reads) as an address: show both.
+  if (typeof v === 'bigint') return v <= 9n ? v.toString() : v <= 0xffffn ? `${hexGroup(v)} (${v})` : hexGroup(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'boolean') return String(v);
   if (v.kind === 'handle') return v.label;
