@@ -6,8 +6,9 @@
 
 import type { Position, StepRecord, StopReason } from '../engine/session';
 import type { TraceEvent } from '../model/trace';
+import type { ViewModels } from './models';
 
-export type { Position, StopReason, TraceEvent };
+export type { Position, StopReason, TraceEvent, ViewModels };
 
 /** Options for `open`: the engine's budgets (src/engine/session.ts SessionOptions). */
 export interface OpenOptions {
@@ -105,6 +106,8 @@ export interface SessionView {
   counters: ReadCounters;
   failedExpects: { step: number; line: number; col: number; message: string }[];
   marks: StepMark[];
+  /** The views' models at this position (src/worker/models/). */
+  models: ViewModels;
 }
 
 /** Events sent with a view: a 1G stage-2 map writes 262,144 descriptors, and cloning that

@@ -3,6 +3,7 @@
 // 4-level-by-4-level nested walk reads STE, S2 x 4 (CD), CD, then (S2 x 4 (TT), S1) x 4, then
 // S2 x 4 (IN): 30 reads, of which the last 24 are the 2D walk ((4 + 1)(4 + 1) - 1).
 
+import { LabMachine } from '../model/lab/machine';
 import { describe, expect, it } from 'vitest';
 import { openLab, type LabSession } from '../engine/lab';
 import type { StepRecord } from '../engine/session';
@@ -169,6 +170,7 @@ describe('buildView over a real session', () => {
       source: 'x', position: { step: 1, access: 0 }, finished: false, error: null, stopReason: null,
       records: [{ step: 1, line: 1, col: 1, span: { start: 0, end: 1 }, head: { start: 0, end: 1 }, kind: 'expr', events: many, accesses: 0 }],
       visibleEvents: () => many,
+      machineAt: () => new LabMachine(),
     };
     const v = buildView(fake, new SessionViewCache('x'));
     expect(v.events).toHaveLength(EVENT_LIMIT);

@@ -2,6 +2,8 @@
 // The worker keeps one SessionViewCache per open session; records are append-only, so the
 // scrubber marks and failed expects are computed once per step, however often views are built.
 
+import type { LabMachine } from '../model/lab/machine';
+import { buildModels } from './models';
 import type { Span } from '../lang/ast';
 import type { Diagnostic } from '../lang/diagnostics';
 import { show } from '../lang/values';
@@ -99,6 +101,7 @@ export interface ViewableSession {
   readonly error: RuntimeError | null;
   readonly stopReason: 'end' | 'error' | 'budget' | null;
   visibleEvents(p: Position): TraceEvent[];
+  machineAt(p: Position): LabMachine;
 }
 
 /** Facts of the executed steps, scanned once each: records never change once made. */
@@ -139,6 +142,7 @@ export function buildView(s: ViewableSession, cache: SessionViewCache): SessionV
     counters: readCounters(visible),
     failedExpects: cache.failedExpects.slice(),
     marks: cache.marks.slice(),
+    models: buildModels({ machine: s.machineAt(position), position, events: visible, record: rec }),
   };
 }
 

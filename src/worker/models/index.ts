@@ -1,0 +1,24 @@
+// View-models: what each view draws, built in the worker from the machine at the position and
+// the position's events (the UI never recomputes the model: DESIGN.md). Each view owns one
+// module here and one field of ViewModels; buildModels calls them all.
+
+import type { Position, StepRecord } from '../../engine/session';
+import type { LabMachine } from '../../model/lab/machine';
+import type { TraceEvent } from '../../model/trace';
+
+export interface ModelInput {
+  /** The machine at the position (after the step; before it when inside a walk). Read only. */
+  machine: LabMachine;
+  position: Position;
+  /** The position's visible events (all of the step's at access 0). */
+  events: readonly TraceEvent[];
+  /** The position's step, if any (step 0 is the booted machine). */
+  record: StepRecord | undefined;
+}
+
+/** One field per view; a view whose model does not apply at this position gets null. */
+export interface ViewModels {}
+
+export function buildModels(_input: ModelInput): ViewModels {
+  return {};
+}
