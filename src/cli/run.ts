@@ -369,7 +369,7 @@ export function eventText(r: EventRecord): string {
   parts.push(`input ${hex(r.input)}`);
   if (r.ipa !== undefined) parts.push(`ipa ${hex(r.ipa)}`);
   if (r.fetchAddr !== undefined) parts.push(`fetch address ${hex(r.fetchAddr)}`);
-  const why = (r as EventRecord & { why?: string }).why;
+  const why = r.why;
   if (why) parts.push(why);
   if (!r.recorded) parts.push('record suppressed');
   return parts.join(', ');

@@ -59,7 +59,7 @@ function eventJson(e: EventRecord): Record<string, unknown> {
     if (e.fetchAddr !== undefined) o.fetch_addr = hex(e.fetchAddr);
   }
   o.recorded = e.recorded;
-  const why = (e as EventRecord & { why?: string }).why;
+  const why = e.why;
   if (why !== undefined) o.why = why;
   o.raw = encodeEvent(e).map(hex);
   return o;

@@ -61,6 +61,8 @@ export interface EventRecord {
   fetchAddr?: bigint;
   /** False where CD.R or STE.S2R suppressed the record; the transaction still fails. */
   recorded: boolean;
+  /** Configuration errors: which field made the STE or CD ILLEGAL, in words (not in the record). */
+  why?: string;
 }
 
 /** The 32-byte record as four little-endian 64-bit words (Linux EVTQ_0_*, EVTQ_1_*, EVTQ_2_ADDR,

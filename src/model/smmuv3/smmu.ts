@@ -426,7 +426,7 @@ export class Smmu implements WalkEnv {
   /** A configuration error or stream-level event (always recorded). */
   private configFault(id: number, why: string): false {
     const e = this.baseRecord(id);
-    (e as EventRecord & { why?: string }).why = why;
+    e.why = why;
     return this.raise(e);
   }
 
