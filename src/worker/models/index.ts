@@ -5,6 +5,7 @@
 import type { Position, StepRecord } from '../../engine/session';
 import type { LabMachine } from '../../model/lab/machine';
 import type { TraceEvent } from '../../model/trace';
+import { buildWalkGrid, type WalkGridVM } from './walk';
 
 export interface ModelInput {
   /** The machine at the position (after the step; before it when inside a walk). Read only. */
@@ -17,8 +18,12 @@ export interface ModelInput {
 }
 
 /** One field per view; a view whose model does not apply at this position gets null. */
-export interface ViewModels {}
+export interface ViewModels {
+  walk: WalkGridVM | null;
+}
 
-export function buildModels(_input: ModelInput): ViewModels {
-  return {};
+export function buildModels(input: ModelInput): ViewModels {
+  return {
+    walk: buildWalkGrid(input),
+  };
 }
