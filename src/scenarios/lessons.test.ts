@@ -97,7 +97,7 @@ describe('the lessons', () => {
       expect(out.code, `${l.file}: ${out.stderr}`).toBe(l.exercise === true ? 1 : 0);
       expect(out.stderr.includes('expect failed'), l.file).toBe(l.exercise === true);
     }
-  });
+  }, 60_000);   // five full runs, each mapping 1G of guest RAM: slow on a loaded 2-core CI machine
 
   it('each lesson checks what the issue asks of it', () => {
     const src = (id: string) => (findLesson(id) as Lesson).source;
