@@ -6,6 +6,7 @@ import type { Position, StepRecord } from '../../engine/session';
 import type { LabMachine } from '../../model/lab/machine';
 import type { TraceEvent } from '../../model/trace';
 import { buildWalkGrid, type WalkGridVM } from './walk';
+import { buildSmmuState, type SmmuStateVM } from './smmu';
 
 export interface ModelInput {
   /** The machine at the position (after the step; before it when inside a walk). Read only. */
@@ -20,10 +21,12 @@ export interface ModelInput {
 /** One field per view; a view whose model does not apply at this position gets null. */
 export interface ViewModels {
   walk: WalkGridVM | null;
+  smmu: SmmuStateVM | null;
 }
 
 export function buildModels(input: ModelInput): ViewModels {
   return {
     walk: buildWalkGrid(input),
+    smmu: buildSmmuState(input),
   };
 }
