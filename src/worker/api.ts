@@ -7,8 +7,10 @@
 import type { Position, StepRecord, StopReason } from '../engine/session';
 import type { TraceEvent } from '../model/trace';
 import type { ViewModels } from './models';
+import type { TimelineGroup, TimelinePage, TimelineRow } from './timeline-api';
 
 export type { Position, StopReason, TraceEvent, ViewModels };
+export type { TimelineGroup, TimelinePage, TimelineRow };
 
 /** Options for `open`: the engine's budgets (src/engine/session.ts SessionOptions). */
 export interface OpenOptions {
@@ -134,4 +136,11 @@ export interface LabWorkerApi {
   view(): SessionView;
   /** The current position's events from `start`, at most `count` (up to EVENT_LIMIT). */
   events(start: number, count: number): TraceEvent[];
+
+  // ---- the timeline ----
+  /** Rows [start, start + count) of the timeline: every event of the session so far (the boot,
+   *  then each executed step's statement, events and expect), one row each but for runs of
+   *  memory accesses by one writer, folded into one row with a count (timeline.ts). `filter`
+   *  keeps only those groups (null or absent: all). At most TIMELINE_PAGE_LIMIT rows. */
+  timeline(start: number, count: number, filter?: TimelineGroup[] | null): TimelinePage;
 }

@@ -9,6 +9,7 @@ import type { LabWorkerApi, OpenOptions, OpenResult, SessionView } from './api';
 import { EVENT_LIMIT } from './api';
 import { buildView, diagnosticView, eventPage, LineIndex, SessionViewCache } from './view';
 import type { TraceEvent } from '../model/trace';
+import { TIMELINE_GROUPS, TIMELINE_PAGE_LIMIT, TimelineIndex, type TimelineGroup, type TimelinePage } from './timeline';
 
 export class LabService implements LabWorkerApi {
   private session: LabSession | null = null;
@@ -66,6 +67,23 @@ export class LabService implements LabWorkerApi {
     if (!isCount(start) || !isCount(count)) throw new Error(`events: start and count are whole numbers from 0, not ${describe(start)} and ${describe(count)}`);
     if (count > EVENT_LIMIT) throw new Error(`events: at most ${EVENT_LIMIT} events at a time, not ${count}`);
     return guard('events', () => eventPage(s, start, count));
+  }
+
+  // ---- the timeline ----
+
+  /** The timeline's row index of the open session (rebuilt when another session opens). */
+  private timelineOf: { session: LabSession; index: TimelineIndex } | null = null;
+
+  timeline(start: number, count: number, filter: TimelineGroup[] | null = null): TimelinePage {
+    const s = this.need('timeline');
+    if (!isCount(start) || !isCount(count)) throw new Error(`timeline: start and count are whole numbers from 0, not ${describe(start)} and ${describe(count)}`);
+    if (count > TIMELINE_PAGE_LIMIT) throw new Error(`timeline: at most ${TIMELINE_PAGE_LIMIT} rows at a time, not ${count}`);
+    if (filter !== null && (!Array.isArray(filter) || !filter.every((g) => (TIMELINE_GROUPS as readonly string[]).includes(g)))) {
+      throw new Error(`timeline: a filter is a list of groups (${TIMELINE_GROUPS.join(', ')}) or null, not ${describe(filter)}`);
+    }
+    if (this.timelineOf?.session !== s) this.timelineOf = { session: s, index: new TimelineIndex() };
+    const index = this.timelineOf.index;
+    return guard('timeline', () => index.page(s, start, count, filter));
   }
 
   private move(what: string, f: (s: LabSession) => unknown): SessionView {
