@@ -5,6 +5,7 @@
 import type { Position, StepRecord } from '../../engine/session';
 import type { LabMachine } from '../../model/lab/machine';
 import type { TraceEvent } from '../../model/trace';
+import { buildPageTables, type PageTablesVM } from './tables';
 import { buildWalkGrid, type WalkGridVM } from './walk';
 import { buildSmmuState, type SmmuStateVM } from './smmu';
 
@@ -20,12 +21,14 @@ export interface ModelInput {
 
 /** One field per view; a view whose model does not apply at this position gets null. */
 export interface ViewModels {
+  tables: PageTablesVM | null;
   walk: WalkGridVM | null;
   smmu: SmmuStateVM | null;
 }
 
 export function buildModels(input: ModelInput): ViewModels {
   return {
+    tables: buildPageTables(input),
     walk: buildWalkGrid(input),
     smmu: buildSmmuState(input),
   };
