@@ -8,9 +8,11 @@ import type { Position, StepRecord, StopReason } from '../engine/session';
 import type { TraceEvent } from '../model/trace';
 import type { ViewModels } from './models';
 import type { TimelineGroup, TimelinePage, TimelineRow } from './timeline-api';
+import type { BuiltinArgMeta, BuiltinMeta } from '../lang/builtins/meta';
 
 export type { Position, StopReason, TraceEvent, ViewModels };
 export type { TimelineGroup, TimelinePage, TimelineRow };
+export type { BuiltinArgMeta, BuiltinMeta };
 
 /** Options for `open`: the engine's budgets (src/engine/session.ts SessionOptions). */
 export interface OpenOptions {
@@ -136,6 +138,12 @@ export interface LabWorkerApi {
   view(): SessionView;
   /** The current position's events from `start`, at most `count` (up to EVENT_LIMIT). */
   events(start: number, count: number): TraceEvent[];
+
+  // ---- the editor ----
+  /** The builtins registry as plain data (names, actors, arguments, results, docs, examples)
+   *  for the editor's completion, hover and signature help. Needs no open program; the same
+   *  answer every time, so ask once. */
+  builtinsMeta(): BuiltinMeta[];
 
   // ---- the timeline ----
   /** Rows [start, start + count) of the timeline: every event of the session so far (the boot,

@@ -10,6 +10,8 @@ import { EVENT_LIMIT } from './api';
 import { buildView, diagnosticView, eventPage, LineIndex, SessionViewCache } from './view';
 import type { TraceEvent } from '../model/trace';
 import { TIMELINE_GROUPS, TIMELINE_PAGE_LIMIT, TimelineIndex, type TimelineGroup, type TimelinePage } from './timeline';
+import { BUILTINS } from '../lang/builtins';
+import { buildBuiltinsMeta, type BuiltinMeta } from '../lang/builtins/meta';
 
 export class LabService implements LabWorkerApi {
   private session: LabSession | null = null;
@@ -69,6 +71,13 @@ export class LabService implements LabWorkerApi {
     return guard('events', () => eventPage(s, start, count));
   }
 
+  // ---- the editor ----
+
+  builtinsMeta(): BuiltinMeta[] {
+    metaCache ??= buildBuiltinsMeta(BUILTINS);
+    return metaCache;
+  }
+
   // ---- the timeline ----
 
   /** The timeline's row index of the open session (rebuilt when another session opens). */
@@ -97,6 +106,9 @@ export class LabService implements LabWorkerApi {
     return this.session;
   }
 }
+
+/** The registry never changes while the worker lives: built on the first ask. */
+let metaCache: BuiltinMeta[] | null = null;
 
 function checkOptions(opts: OpenOptions | undefined): OpenOptions {
   if (opts === undefined || opts === null) return {};
