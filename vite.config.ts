@@ -1,6 +1,5 @@
 /// <reference types="vitest/config" />
 // Build, dev server and unit tests (Vitest reads its `test` block from this file).
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
@@ -15,14 +14,6 @@ export default defineConfig({
   build: {
     target: 'es2022',
     sourcemap: true,
-    // Two pages: the start page, and session.html, which drives the lab worker until the app
-    // lands. (rolldownOptions: Vite 8's name; rollupOptions is its deprecated alias.)
-    rolldownOptions: {
-      input: {
-        main: fileURLToPath(new URL('./index.html', import.meta.url)),
-        session: fileURLToPath(new URL('./session.html', import.meta.url)),
-      },
-    },
   },
   // The lab worker is a module worker (new Worker(url, { type: 'module' })): bundle it as one.
   worker: { format: 'es' },

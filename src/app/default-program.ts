@@ -1,5 +1,5 @@
-// The lab program the session page opens with: DESIGN.md's, with its expects on the real
-// builtins' fields (walk_reads counts the 2D walk, reads every SMMU read; docs/trace.md).
+// DESIGN.md's lab program, with its expects on the real builtins' fields (walk_reads counts the
+// 2D walk, reads every SMMU read; docs/trace.md). links/measure.ts sizes links with it.
 export const DEFAULT_PROGRAM = `# Why one DMA costs 24 reads: a NIC assigned to a guest, nested translation on SMMUv3.
 let nic = host.assign("0000:01:00.0", sid: 0x10)            # vfio-pci; its IOMMU group
 host.s2.map(ipa: 0x4000_0000, pa: 0x8_0000_0000, size: 1G, perm: rw, pgsize: 4K)  # guest RAM

@@ -1,0 +1,40 @@
+// What the app opens first: the state in the URL's fragment if there is one (a bad one is an
+// error, and nothing is loaded: the saved work stays as it was), else the student's saved work,
+// else the default lesson (the nested 4x4 walk). Pure apart from the injected loaders.
+
+import { DEFAULT_LESSON, type Lesson } from '../scenarios';
+import { decodeState, loadWork, type LinkState } from './links';
+
+export type StartPlan =
+  | { from: 'link'; state: LinkState; migratedFrom?: number }
+  | { from: 'bad-link'; error: string }
+  | { from: 'saved'; state: LinkState }
+  | { from: 'lesson'; lesson: Lesson };
+
+export interface StartDeps {
+  decode: (fragment: string) => Promise<{ ok: true; state: LinkState; migratedFrom?: number } | { ok: false; error: string }>;
+  loadSaved: () => LinkState | null;
+}
+
+const defaults: StartDeps = { decode: (f) => decodeState(f), loadSaved: () => loadWork() };
+
+/** `hash` is location.hash; `embed` pages never open the saved work (an embedded slide shows its
+ *  own link or the default lesson, not whatever the student was last doing). */
+export async function planStart(hash: string, opts: { embed?: boolean } = {}, deps: StartDeps = defaults): Promise<StartPlan> {
+  if (hash !== '' && hash !== '#') {
+    const r = await deps.decode(hash);
+    if (!r.ok) return { from: 'bad-link', error: r.error };
+    return r.migratedFrom === undefined ? { from: 'link', state: r.state } : { from: 'link', state: r.state, migratedFrom: r.migratedFrom };
+  }
+  if (!opts.embed) {
+    const saved = deps.loadSaved();
+    if (saved !== null && saved.program.trim() !== '') return { from: 'saved', state: saved };
+  }
+  return { from: 'lesson', lesson: DEFAULT_LESSON };
+}
+
+/** The notice for a link that could not be opened: capitalised, with what happened next. */
+export function badLinkNotice(error: string): string {
+  const e = error.charAt(0).toUpperCase() + error.slice(1);
+  return `${e}. Nothing was loaded from it, and your saved work is as you left it.`;
+}
