@@ -60,7 +60,7 @@ export function drawGrid(svgEl: SVGSVGElement, l: GridLayout, opts: DrawOptions)
 }
 
 function drawRows(g: Sel<SVGGElement, unknown>, rows: readonly LRow[], ms: number): void {
-  const sel = g.selectAll<SVGGElement, LRow>('g.wg-row').data(rows, (d) => d.id);
+  const sel = g.selectAll<SVGGElement, LRow>('g.wg-row:not(.wg-exiting)').data(rows, (d) => d.id);
   exit(sel.exit<LRow>(), ms);
   const enter = sel.enter().append('g').attr('class', 'wg-row').attr('transform', (d) => translate(0, d.y));
   fadeIn(enter, ms);
@@ -70,7 +70,7 @@ function drawRows(g: Sel<SVGGElement, unknown>, rows: readonly LRow[], ms: numbe
 }
 
 function drawColumns(g: Sel<SVGGElement, unknown>, cols: readonly LColumn[], colHead: number, ms: number): void {
-  const sel = g.selectAll<SVGGElement, LColumn>('g.wg-col').data(cols, (d) => d.id);
+  const sel = g.selectAll<SVGGElement, LColumn>('g.wg-col:not(.wg-exiting)').data(cols, (d) => d.id);
   exit(sel.exit<LColumn>(), ms);
   const enter = sel.enter().append('g').attr('transform', (d) => translate(d.x, 0));
   enter.append('rect').attr('class', 'wg-colbar').attr('height', 3).attr('rx', 1.5);
@@ -83,7 +83,7 @@ function drawColumns(g: Sel<SVGGElement, unknown>, cols: readonly LColumn[], col
 }
 
 function drawCells(g: Sel<SVGGElement, unknown>, cells: readonly LCell[], ms: number, opts: DrawOptions): void {
-  const sel = g.selectAll<SVGGElement, LCell>('g.wg-cell').data(cells, (d) => d.id);
+  const sel = g.selectAll<SVGGElement, LCell>('g.wg-cell:not(.wg-exiting)').data(cells, (d) => d.id);
   exit(sel.exit<LCell>(), ms);
 
   const enter = sel.enter().append('g')
@@ -122,29 +122,35 @@ function drawCells(g: Sel<SVGGElement, unknown>, cells: readonly LCell[], ms: nu
   if (ms === 0) return;
   arrived.select('g.wg-content')
     .attr('transform', translate(0, 8)).style('opacity', 0)
-    .transition().duration(ms).attr('transform', translate(0, 0)).style('opacity', 1);
+    .transition('arrive').duration(ms).attr('transform', translate(0, 0)).style('opacity', 1);
   pulse.select<SVGRectElement>('rect.wg-pulse')
     .style('opacity', 0.9).attr('stroke-width', 3)
-    .transition().duration(ms + 40)
+    .transition('pulse').duration(ms + 40)
     .attr('x', -9).attr('y', -9).attr('width', (d) => d.w + 18).attr('height', (d) => d.h + 18)
     .attr('stroke-width', 1).style('opacity', 0);
 }
 
 // ---- motion helpers: transitions, or nothing under reduced motion ------------------------------
 
+// Each kind of motion has its own transition name, so that a step arriving while the last one
+// still animates (key repeat, fast play) interrupts only the same kind of motion: an unnamed
+// move would cut a fade-in short and leave a cell half transparent for good.
+
 /** Set attributes now, or through a transition. */
 function move<E extends BaseType, D>(sel: Sel<E, D>, ms: number, set: (s: Sel<E, D>) => void): void {
   if (ms === 0) { set(sel); return; }
   // A transition has the same attr/style API; the types differ only in name.
-  set(sel.transition().duration(ms) as unknown as Sel<E, D>);
+  set(sel.transition('move').duration(ms) as unknown as Sel<E, D>);
 }
 
 function fadeIn<E extends BaseType, D>(sel: Selection<E, D, SVGGElement, unknown>, ms: number): void {
   if (ms === 0) return;
-  sel.style('opacity', 0).transition().duration(ms).style('opacity', 1);
+  sel.style('opacity', 0).transition('fade').duration(ms).style('opacity', 1);
 }
 
+/** Leaving elements are marked so the next join (which may come before they are gone) does not
+ *  pick them up again and lose them at the end of their fade. */
 function exit<D>(sel: Selection<SVGGElement, D, SVGGElement, unknown>, ms: number): void {
   if (ms === 0) { sel.remove(); return; }
-  sel.transition().duration(ms).style('opacity', 0).remove();
+  sel.classed('wg-exiting', true).interrupt('fade').transition('exit').duration(ms).style('opacity', 0).remove();
 }
