@@ -72,6 +72,59 @@ export interface EvtqEvent {
  *  was ignored, or what it set off. */
 export interface RegEvent { type: 'smmu.reg'; name: string; offset: number; write: boolean; value: bigint; note?: string }
 
+// ---- model/its: the GICv3 ITS (docs/trace.md "model/its") --------------------------------
+
+/** A Device Table, ITT or Collection Table entry as the ITS read or wrote it. The architecture
+ *  leaves these formats IMPLEMENTATION DEFINED; the model uses QEMU's (src/model/its/tables.ts). */
+export type ItsEntry =
+  | { table: 'DTE'; deviceId: number; valid: boolean; size: number; ittAddr: number }
+  | { table: 'ITE'; deviceId: number; eventId: number; valid: boolean; physical: boolean; intid: number; icid: number }
+  | { table: 'CTE'; icid: number; valid: boolean; rdbase: number };
+
+/** Why the ITS dropped an interrupt: each step of the lookup chain that can fail (QEMU
+ *  lookup_ite/lookup_cte order), DISABLED (GITS_CTLR.Enabled = 0) before it, and
+ *  PHYSICALID_OOR after it (an ITE's INTID that is no LPI: the Redistributor ignores it). */
+export type ItsDropReason =
+  | 'DISABLED' | 'DEVICE_OOR' | 'UNMAPPED_DEVICE' | 'ID_OOR' | 'UNMAPPED_INTERRUPT' | 'VIRTUAL_INTERRUPT'
+  | 'COLLECTION_OOR' | 'UNMAPPED_COLLECTION' | 'TARGET_OOR' | 'PHYSICALID_OOR';
+
+/** A dropped interrupt: the reason, why in words, and the error a GIC-600 records for the same
+ *  translation error (`error`, `code`: its INT command codes), where a source gives one. */
+export interface ItsDrop { reason: ItsDropReason; why: string; error?: string; code?: number }
+
+/** One MMIO access to the ITS (`offset` from its base; the translation frame starts at 0x10000).
+ *  `note`: why a write was ignored, or what it set off. */
+export interface ItsRegEvent { type: 'its.reg'; name: string; offset: number; write: boolean; value: bigint; note?: string }
+/** The ITS takes one 32-byte command from its command queue, at byte `offset` from GITS_CBASER.
+ *  `error` and `code`: the command error (the command is then ignored, as QEMU does); `note`:
+ *  what the model did not do and why. */
+export interface ItsCmdEvent {
+  type: 'its.cmd'; offset: number; opcode: number; name: string; words: bigint[]; error?: string; code?: number; note?: string;
+}
+/** The ITS reads or writes one table entry in memory (`raw`: 8 bytes, or 12 for an ITE). */
+export interface ItsTableEvent { type: 'its.table'; write: boolean; addr: number; raw: bigint; entry: ItsEntry }
+/** A write reaches GITS_TRANSLATER: an MSI from `deviceId` carrying `eventId` (a 16-bit write's
+ *  upper half reads as zero). */
+export interface ItsMsiEvent { type: 'its.msi'; addr: number; deviceId: number; eventId: number; size: 2 | 4 }
+/** An LPI's pending state at a Redistributor (`target`, its processor number) changes: set by a
+ *  translation or INT, cleared by CLEAR or DISCARD, moved from `from` by MOVI or MOVALL. `was`:
+ *  whether it was already pending there. */
+export interface ItsLpiEvent {
+  type: 'its.lpi'; op: 'set' | 'clear' | 'move'; intid: number; target: number; from?: number; was: boolean; by: string;
+}
+/** The end of a GITS_TRANSLATER write: the LPI, its collection and target, or the drop. */
+export interface ItsDoneEvent {
+  type: 'its.done'; deviceId: number; eventId: number; ok: boolean; intid?: number; icid?: number; target?: number; drop?: ItsDrop;
+}
+
+/** The ITS's events. Not yet members of TraceEvent: src/worker/timeline.ts and src/cli/run.ts
+ *  switch exhaustively over TraceEvent, and the ITS's place there (a timeline group, row text)
+ *  comes with the SMMU-to-ITS path. Until then the ITS writes to an ItsTraceSink, which an
+ *  ItsEvent[] is, and a Trace will be once the union includes these. */
+export type ItsEvent = ItsRegEvent | ItsCmdEvent | ItsTableEvent | ItsMsiEvent | ItsLpiEvent | ItsDoneEvent;
+
+export interface ItsTraceSink { push(...events: ItsEvent[]): number }
+
 export type TraceEvent =
   | MemReadEvent | MemWriteEvent
   | TxnEvent | FetchEvent | TlbEvent | CfgEvent | DoneEvent
