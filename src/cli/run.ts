@@ -10,6 +10,7 @@
 // The output is deterministic: the session's wall-clock budget is off, only the step budget
 // (--steps) stops an endless program.
 
+import { describeItsEvent } from '../model/its/describe';
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, LineMap } from '../lang/diagnostics';
 import { show, type Value } from '../lang/values';
@@ -358,6 +359,8 @@ function describeEvent(e: Exclude<TraceEvent, FetchEvent>): string {
         : `event queue: ${e.record.name} not written: ${e.why ?? 'dropped'}`;
     case 'smmu.reg':
       return `MMIO ${e.write ? 'write' : 'read'} ${e.name} ${hex(e.value)}${e.note ? ` (${e.note})` : ''}`;
+    case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
+      return describeItsEvent(e);
   }
 }
 

@@ -117,10 +117,7 @@ export interface ItsDoneEvent {
   type: 'its.done'; deviceId: number; eventId: number; ok: boolean; intid?: number; icid?: number; target?: number; drop?: ItsDrop;
 }
 
-/** The ITS's events. Not yet members of TraceEvent: src/worker/timeline.ts and src/cli/run.ts
- *  switch exhaustively over TraceEvent, and the ITS's place there (a timeline group, row text)
- *  comes with the SMMU-to-ITS path. Until then the ITS writes to an ItsTraceSink, which an
- *  ItsEvent[] is, and a Trace will be once the union includes these. */
+/** The ITS's events (members of TraceEvent; the ITS writes to an ItsTraceSink, which a Trace is). */
 export type ItsEvent = ItsRegEvent | ItsCmdEvent | ItsTableEvent | ItsMsiEvent | ItsLpiEvent | ItsDoneEvent;
 
 export interface ItsTraceSink { push(...events: ItsEvent[]): number }
@@ -128,7 +125,8 @@ export interface ItsTraceSink { push(...events: ItsEvent[]): number }
 export type TraceEvent =
   | MemReadEvent | MemWriteEvent
   | TxnEvent | FetchEvent | TlbEvent | CfgEvent | DoneEvent
-  | CmdEvent | InvEvent | EvtqEvent | RegEvent;
+  | CmdEvent | InvEvent | EvtqEvent | RegEvent
+  | ItsEvent;
 
 export type Trace = TraceEvent[];
 

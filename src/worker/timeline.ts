@@ -8,6 +8,7 @@
 // The index is a few typed arrays (about 17 bytes a row); each filter keeps its own list of row
 // numbers, extended as the session grows.
 
+import { describeItsEvent } from '../model/its/describe';
 import type { Position, StepRecord } from '../engine/session';
 import { hexGrouped } from '../model/bits';
 import type { EventRecord } from '../model/smmuv3/events';
@@ -46,6 +47,10 @@ function groupOf(e: TraceEvent): TimelineGroup {
     case 'smmu.evtq': return 'events';
     case 'smmu.reg': return 'registers';
     case 'mem.read': case 'mem.write': return 'memory';
+    case 'its.reg': return 'registers';
+    case 'its.cmd': return 'commands';
+    case 'its.table': return 'memory';
+    case 'its.msi': case 'its.lpi': case 'its.done': return 'events';
   }
 }
 
@@ -298,7 +303,7 @@ function recordText(r: EventRecord): string {
   parts.push(`StreamID 0x${r.sid.toString(16)}`, `InputAddr ${h(r.input)}`);
   if (r.ipa !== undefined) parts.push(`IPA ${h(r.ipa)}`);
   if (r.fetchAddr !== undefined) parts.push(`FetchAddr ${h(r.fetchAddr)}`);
-  const why = (r as EventRecord & { why?: string }).why;
+  const why = r.why;
   if (why) parts.push(why);
   return parts.join(', ');
 }
@@ -340,5 +345,7 @@ export function eventText(events: readonly TraceEvent[], i: number): string {
         : `Event queue: ${e.record.name} not written: ${e.why ?? 'dropped'}`;
     case 'smmu.reg':
       return `MMIO ${e.write ? 'write' : 'read'} ${e.name} ${e.write ? '<-' : '->'} ${h(e.value)}${e.note ? ` (${e.note})` : ''}`;
+    case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
+      return describeItsEvent(e);
   }
 }
