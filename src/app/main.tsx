@@ -43,12 +43,16 @@ void VIEW_LOADERS[store.getState().mainView]?.();
 /** Open what the page should show first; later, a link pasted into the address bar of the open
  *  page (only its fragment changes). */
 async function start(s: LabStore, hash: string): Promise<void> {
-  const plan = await planStart(hash, { embed });
+  let plan = await planStart(hash, { embed });
   const st = s.getState();
+  if (plan.from === 'bad-link') {
+    st.setNotice(badLinkNotice(plan.error));
+    // A link pasted into the open page: the work on screen stays. A page opened on a bad link:
+    // what it would have opened without one (the saved work, as it was, or the default lesson).
+    if (s.getState().source.trim() !== '') return;
+    plan = plan.then;
+  }
   switch (plan.from) {
-    case 'bad-link':
-      st.setNotice(badLinkNotice(plan.error));
-      return;
     case 'link':
     case 'saved': {
       if (plan.from === 'link' && !embed) {
@@ -58,7 +62,7 @@ async function start(s: LabStore, hash: string): Promise<void> {
         history.replaceState(null, '', window.location.pathname + window.location.search);
       }
       const { state } = plan;
-      st.setNotice(null);
+      if (plan.from === 'link') st.setNotice(null);
       st.setOpenViews(state.views);
       if (state.presenter) s.setState({ presenter: true });
       await st.load({ source: state.program, lessonId: state.lesson, position: state.position });

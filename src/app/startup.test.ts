@@ -1,5 +1,5 @@
 // The first thing the app opens: link, else saved work, else the default lesson; a bad link
-// loads nothing and leaves the saved work alone.
+// loads nothing, leaves the saved work alone and opens it (or the default lesson).
 
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LESSON } from '../scenarios';
@@ -44,7 +44,7 @@ describe('planStart', () => {
     expect(await planStart(hash, {}, deps(storage))).toMatchObject({ from: 'link', state: { program: 'let b = 2\n', position: { step: 1 } } });
   });
 
-  it('a bad link: an error, nothing loaded, the saved work untouched', async () => {
+  it('a bad link: an error, nothing loaded from it, then the saved work as it was', async () => {
     const storage = memoryStorage();
     saveWork(state('let a = 1\n'), storage);
     const before = storage.map.get(WORK_KEY);
@@ -52,8 +52,17 @@ describe('planStart', () => {
     expect(plan.from).toBe('bad-link');
     expect(plan.from === 'bad-link' && badLinkNotice(plan.error)).toBe(
       'This link is damaged: it does not decompress. Nothing was loaded from it, and your saved work is as you left it.');
+    expect(plan).toMatchObject({ then: { from: 'saved', state: { program: 'let a = 1\n' } } });
     expect(storage.map.get(WORK_KEY)).toBe(before);
     expect((await planStart('#nonsense', {}, deps(storage))).from).toBe('bad-link');
+  });
+
+  it('a bad link with no saved work (or in an embed page) then opens the default lesson', async () => {
+    const fresh = await planStart('#v1/d/AAAA', {}, deps(memoryStorage()));
+    expect(fresh).toMatchObject({ from: 'bad-link', then: { from: 'lesson', lesson: DEFAULT_LESSON } });
+    const storage = memoryStorage();
+    saveWork(state('let a = 1\n'), storage);
+    expect(await planStart('#v1/d/AAAA', { embed: true }, deps(storage))).toMatchObject({ from: 'bad-link', then: { from: 'lesson' } });
   });
 });
 

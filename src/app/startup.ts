@@ -1,15 +1,18 @@
-// What the app opens first: the state in the URL's fragment if there is one (a bad one is an
-// error, and nothing is loaded: the saved work stays as it was), else the student's saved work,
-// else the default lesson (the nested 4x4 walk). Pure apart from the injected loaders.
+// What the app opens first: the state in the URL's fragment if there is one, else the student's
+// saved work, else the default lesson (the nested 4x4 walk). A bad link is an error and nothing
+// is loaded from it: the app says so and opens what it would have opened without the link (the
+// saved work, untouched, or the default lesson). Pure apart from the injected loaders.
 
 import { DEFAULT_LESSON, type Lesson } from '../scenarios';
 import { decodeState, loadWork, type LinkState } from './links';
 
 export type StartPlan =
   | { from: 'link'; state: LinkState; migratedFrom?: number }
-  | { from: 'bad-link'; error: string }
-  | { from: 'saved'; state: LinkState }
-  | { from: 'lesson'; lesson: Lesson };
+  | { from: 'bad-link'; error: string; then: SavedOrLesson }
+  | SavedOrLesson;
+
+/** What opens without a link. */
+export type SavedOrLesson = { from: 'saved'; state: LinkState } | { from: 'lesson'; lesson: Lesson };
 
 export interface StartDeps {
   decode: (fragment: string) => Promise<{ ok: true; state: LinkState; migratedFrom?: number } | { ok: false; error: string }>;
@@ -23,9 +26,13 @@ const defaults: StartDeps = { decode: (f) => decodeState(f), loadSaved: () => lo
 export async function planStart(hash: string, opts: { embed?: boolean } = {}, deps: StartDeps = defaults): Promise<StartPlan> {
   if (hash !== '' && hash !== '#') {
     const r = await deps.decode(hash);
-    if (!r.ok) return { from: 'bad-link', error: r.error };
+    if (!r.ok) return { from: 'bad-link', error: r.error, then: withoutLink(opts, deps) };
     return r.migratedFrom === undefined ? { from: 'link', state: r.state } : { from: 'link', state: r.state, migratedFrom: r.migratedFrom };
   }
+  return withoutLink(opts, deps);
+}
+
+function withoutLink(opts: { embed?: boolean }, deps: StartDeps): SavedOrLesson {
   if (!opts.embed) {
     const saved = deps.loadSaved();
     if (saved !== null && saved.program.trim() !== '') return { from: 'saved', state: saved };
