@@ -122,6 +122,17 @@ describe('store: a session', () => {
     expect(s.getState().failure).toBe('There is no lesson "no-such-lesson".');
   });
 
+  it('a link or saved work holding an edited lesson still reads as edited (its base is the lesson)', async () => {
+    const { s } = make();
+    const edited = `# my note\n${DEFAULT_LESSON.source}`;
+    await s.getState().load({ source: edited, lessonId: DEFAULT_LESSON.id });
+    expect(s.getState()).toMatchObject({ source: edited, baseSource: DEFAULT_LESSON.source, lessonId: DEFAULT_LESSON.id });
+    await s.getState().load({ source: DEFAULT_LESSON.source, lessonId: DEFAULT_LESSON.id });
+    expect(s.getState().baseSource).toBe(s.getState().source);
+    await s.getState().load({ source: edited });
+    expect(s.getState().baseSource).toBe(edited);
+  });
+
   it('an edit is opened after a pause, keeping the position; errors keep the last view', async () => {
     const { s } = make();
     await s.getState().load({ source: PROGRAM, position: { step: 4, access: 0 } });

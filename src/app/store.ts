@@ -36,7 +36,9 @@ export interface LabState {
   // ---- the program
   /** The editor's text. */
   source: string;
-  /** The text as last loaded (a lesson, a link, saved work): `source !== baseSource` is "edited". */
+  /** What `source` is compared with to say "edited": the lesson's own text when a lesson is
+   *  named (so a link or saved work holding an edited lesson still reads as edited, and opening
+   *  another lesson asks first), else the text as last loaded. */
   baseSource: string;
   /** The lesson the program came from, if any. */
   lessonId: string | null;
@@ -365,7 +367,8 @@ export function createLabStore(opts: StoreOptions): LabStore {
       load({ source, lessonId = null, position, breakpoints = [] }) {
         stopPlaying();
         clearEditTimer();
-        set({ source, baseSource: source, lessonId, breakpoints: [...breakpoints].sort((a, b) => a - b), view: null, failure: null });
+        const baseSource = (lessonId !== null ? findLesson(lessonId)?.source : undefined) ?? source;
+        set({ source, baseSource, lessonId, breakpoints: [...breakpoints].sort((a, b) => a - b), view: null, failure: null });
         return enqueue(async () => { await openSource(source, position ?? null); });
       },
 
