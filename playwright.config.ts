@@ -15,6 +15,9 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}/`,
     viewport: { width: 1280, height: 720 },
+    // An action that cannot happen (an element never clickable) fails in 10 s, with its reason,
+    // rather than at the test's timeout.
+    actionTimeout: 10_000,
     browserName: 'chromium',
     launchOptions:
       browser?.kind === 'system' ? { executablePath: browser.path, args: SYSTEM_CHROMIUM_ARGS } : {},

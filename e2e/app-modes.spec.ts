@@ -1,25 +1,9 @@
 // Presenter mode, the dark theme, the help overlay, the lessons menu and embed mode: each fits
 // 1280x720 without scrolling, and works from the keyboard.
-import { test, expect, type Page } from '@playwright/test';
-import { watchPage } from './watch';
+import { test, expect } from './fixtures';
+import { expectFits, settle } from './layout';
 
-/** Nothing sticks out of the 1280x720 window: no page scrolling, no toolbar overflowing. */
-async function expectFits(page: Page) {
-  const size = await page.evaluate(() => {
-    const app = document.querySelector('.app') as HTMLElement;
-    return {
-      scrollW: document.documentElement.scrollWidth, scrollH: document.documentElement.scrollHeight,
-      appW: app.scrollWidth, appH: app.scrollHeight, w: window.innerWidth, h: window.innerHeight,
-    };
-  });
-  expect(size.scrollW).toBeLessThanOrEqual(size.w);
-  expect(size.scrollH).toBeLessThanOrEqual(size.h);
-  expect(size.appW).toBeLessThanOrEqual(size.w);
-  expect(size.appH).toBeLessThanOrEqual(size.h);
-}
-
-test('presenter mode from ?presenter: projector sizes, fits 1280x720, keyboard only', async ({ page, context }) => {
-  const watch = watchPage(page, context);
+test('presenter mode from ?presenter: projector sizes, fits 1280x720, keyboard only', async ({ page }) => {
   await page.goto('/?presenter');
   await expect(page.locator('html')).toHaveAttribute('data-presenter', '');
   await expect(page.getByTestId('position')).toHaveText('step 0');
@@ -32,22 +16,30 @@ test('presenter mode from ?presenter: projector sizes, fits 1280x720, keyboard o
   await page.keyboard.press('Escape');
   await page.keyboard.press('e');
   await expect(page.locator('.editor-pane')).toHaveCount(0);
-  await page.keyboard.press('2');
-  await expect(page.getByRole('tab', { name: 'Page tables' })).toHaveAttribute('aria-selected', 'true');
+  // Every view, without the editor and with it: no scrolling, nothing that matters cut off
+  // (toolbar, tabs, the grid, the page tables, the narration, the status line: layout.ts).
+  const views = [['1', 'Walk grid', 'walk-grid'], ['2', 'Page tables', 'page-tables'], ['3', 'SMMU state', 'smmu-state'], ['4', 'Timeline', 'timeline']];
+  for (const editor of [false, true]) {
+    if (editor) {
+      await page.keyboard.press('e');
+      await expect(page.getByTestId('lab-editor')).toBeVisible();
+      // F6 moves the focus between the editor and the views: to the views, where digits are the app's.
+      if (await page.evaluate(() => !!document.activeElement?.closest('[data-editor]'))) await page.keyboard.press('F6');
+    }
+    for (const [key, name, id] of views) {
+      await page.keyboard.press(key);
+      await expect(page.getByRole('tab', { name })).toHaveAttribute('aria-selected', 'true');
+      await expect(page.getByTestId(id)).toBeVisible();
+      await settle(page);
+      await expectFits(page);
+    }
+  }
   await page.keyboard.press('1');
-  await expectFits(page);
-  await page.waitForTimeout(400); // the views' transitions
-  await page.screenshot({ path: 'docs/screenshots/presenter.png' });
-  await page.keyboard.press('e');
-  await expect(page.getByTestId('lab-editor')).toBeVisible();
-  await expectFits(page);
   await page.keyboard.press('p');
   await expect(page.locator('html')).not.toHaveAttribute('data-presenter');
-  watch.check();
 });
 
-test('themes: the system\'s by default, then light and dark from the toggle (kept on reload)', async ({ page, context }) => {
-  const watch = watchPage(page, context);
+test('themes: the system\'s by default, then light and dark from the toggle (kept on reload)', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto('/');
   await expect(page.getByTestId('position')).toHaveText('step 0');
@@ -66,14 +58,11 @@ test('themes: the system\'s by default, then light and dark from the toggle (kep
     await expect(page.getByTestId('position')).toHaveText(`step 10 · read ${i} of 30`);
     await page.waitForTimeout(300); // a student's pace: each step's transitions run to their end
   }
-  await page.screenshot({ path: 'docs/screenshots/app-dark.png' });
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
-  watch.check();
 });
 
-test('help overlay (?) lists the keys; the lessons menu asks before discarding edits', async ({ page, context }) => {
-  const watch = watchPage(page, context);
+test('help overlay (?) lists the keys; the lessons menu asks before discarding edits', async ({ page }) => {
   await page.goto('/?editor=plain');
   await expect(page.getByTestId('position')).toHaveText('step 0');
   await page.keyboard.press('?');
@@ -81,7 +70,6 @@ test('help overlay (?) lists the keys; the lessons menu asks before discarding e
   await expect(help).toBeVisible();
   for (const k of ['F5', 'F10', 'F11', 'Shift + F10', 'Home', 'End', '?']) await expect(help.locator('kbd', { hasText: k }).first()).toBeVisible();
   await expectFits(page);
-  await page.screenshot({ path: 'docs/screenshots/help.png' });
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);
 
@@ -95,7 +83,6 @@ test('help overlay (?) lists the keys; the lessons menu asks before discarding e
   await page.keyboard.press('l');
   const lessons = page.getByRole('dialog', { name: 'Lessons' });
   await expect(lessons).toBeVisible();
-  await page.screenshot({ path: 'docs/screenshots/lessons.png' });
   await lessons.locator('[data-lesson="stale-iotlb"]').click();
   await expect(lessons.getByText('You have edited the program.')).toBeVisible();
   await lessons.getByRole('button', { name: 'Keep my edits' }).click();
@@ -108,19 +95,15 @@ test('help overlay (?) lists the keys; the lessons menu asks before discarding e
   await expect(page.getByTestId('lesson')).toContainText('A stale IOTLB entry');
   await expect(editor).not.toHaveValue(/# my note/);
   await expect(page.getByTestId('position')).toHaveText('step 0');
-  watch.check();
 });
 
 test('embed mode: the views and a step control, and a link back to the full app at the same step', async ({ page, context }) => {
-  const watch = watchPage(page, context);
   await page.goto('/?embed');
   await expect(page.locator('.editor-pane')).toHaveCount(0);
   await expect(page.getByTestId('position')).toHaveText('step 0');
   for (let i = 0; i < 11; i++) await page.getByRole('button', { name: 'Step into ▶' }).click();
   await expect(page.getByTestId('position')).toHaveText('step 10 · read 2 of 30');
   await expectFits(page);
-  await page.waitForTimeout(400); // the views' transitions
-  await page.screenshot({ path: 'docs/screenshots/embed.png' });
   const link = page.getByTestId('full-app-link');
   await expect(link).toHaveAttribute('data-position', '10.2');
   await expect(link).toHaveAttribute('href', /^http:\/\/127\.0\.0\.1:\d+\/#v1\/[dz]\//);
@@ -129,5 +112,4 @@ test('embed mode: the views and a step control, and a link back to the full app 
   await full.goto(href as string);
   await expect(full.getByTestId('position')).toHaveText('step 10 · read 2 of 30');
   await expect(full.getByTestId('lab-editor')).toBeVisible();
-  watch.check();
 });

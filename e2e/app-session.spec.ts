@@ -3,13 +3,11 @@
 // the end; a breakpoint; then a checker error and a runtime error, and the app carries on.
 // Counts: the cold walk reads the STE, 4 S2 + the CD for the CD, then the 2D walk's
 // (4 + 1)(4 + 1) - 1 = 24 descriptors (docs/trace.md): 30 reads in all.
-import { test, expect } from '@playwright/test';
 import { DEFAULT_PROGRAM as PROGRAM } from '../src/app/default-program';
 import { caretToLine, setProgram } from './editor';
-import { watchPage } from './watch';
+import { test, expect } from './fixtures';
 
-test('the app steps through the nested walk, reports errors and keeps going', async ({ page, context }) => {
-  const watch = watchPage(page, context);
+test('the app steps through the nested walk, reports errors and keeps going', async ({ page }) => {
   await page.goto('/');
   const position = page.getByTestId('position');
   const line = page.locator('.status .line');
@@ -92,5 +90,4 @@ test('the app steps through the nested walk, reports errors and keeps going', as
   await expect(page.getByTestId('error')).toHaveCount(0);
   await expect(page.getByTestId('failure')).toHaveCount(0);
 
-  watch.check();
 });

@@ -11,11 +11,12 @@ export async function editorReady(page: Page) {
   return editor;
 }
 
-/** Put the focus in the editor: a click at the top left of its text (Monaco) or on it (plain). */
+/** Put the focus in the editor: a click on the first visible line of its text, right of the
+ *  line numbers (Monaco: wherever it is scrolled to), or on it (plain). */
 export async function focusEditor(page: Page) {
   const editor = await editorReady(page);
   const monaco = page.getByTestId('lab-editor');
-  if (await monaco.count()) await monaco.locator('.view-lines').click({ position: { x: 2, y: 2 } });
+  if (await monaco.count()) await monaco.click({ position: { x: 120, y: 8 } });
   else await editor.click();
 }
 
