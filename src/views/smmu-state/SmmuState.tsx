@@ -268,7 +268,7 @@ function Queue({ q, foot }: { q: QueueVM; foot?: ReactNode }) {
       {q.err && <div className="fault">CMDQ_CONS.ERR = {q.err}</div>}
       {q.overflow && <div className="fault" title={q.overflow}>overflow: OVFLG ≠ OVACKFLG</div>}
       <ol className="ss-entries">
-        {q.entries.length === 0 && <li className="muted">no entries written yet</li>}
+        {q.entries.length === 0 && <li className="muted ss-empty">no entries written yet</li>}
         {q.entries.map((e) => <QueueEntry key={e.slot} e={e} />)}
       </ol>
       {foot}

@@ -5,7 +5,7 @@
 //
 // Scales, declared: x is one band per column (STE, CD, gL0..gL3, output), y one band per row
 // (S2 level s..3, then the stage-1 read); a band is CELL_W x CELL_H plus a gap. Text is sized
-// for a projector: the grid given ~800 px keeps read numbers near 19 px and labels near 11 px.
+// for a projector: the grid given ~800 px keeps read numbers near 19 px and labels near 12 px.
 
 import type { WalkCell, WalkColumn, WalkGridVM, WalkRow } from '../../worker/models/walk';
 
@@ -21,7 +21,7 @@ export const TLB_W = 400;
 export const TLB_MIN_H = 180;
 
 /** Font sizes (viewBox units) and the advance of a monospace digit, for fitting text. */
-export const FONT = { num: 23, numPending: 16, label: 14, small: 12.5, head: 16, space: 12, addr: 14.5, rowHead: 14, tlbTitle: 26, tlbLine: 15 } as const;
+export const FONT = { num: 23, numPending: 16, label: 15, small: 13.5, head: 16, space: 13.5, addr: 14.5, rowHead: 14, tlbTitle: 26, tlbLine: 15 } as const;
 export const MONO_ADVANCE = 0.6;
 
 export interface LText {
