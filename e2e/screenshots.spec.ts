@@ -106,6 +106,14 @@ test('lessons 1, 3 and 4: stage 1 only, the stale IOTLB, a stage-2 fault on a st
   await page.keyboard.press('3');
   await expect(page.getByTestId('smmu-state')).toContainText('STALE');
   await shot(page, 'smmu-state');
+  // The same, presenting (the editor hidden): the TLB's stale entry for the room.
+  await page.keyboard.press('p');
+  await page.keyboard.press('e');
+  await expect(page.locator('.editor-pane')).toHaveCount(0);
+  await shot(page, 'presenter-smmu-state-stale');
+  await page.keyboard.press('e');
+  await page.keyboard.press('p');
+  await expect(page.locator('html')).not.toHaveAttribute('data-presenter');
   await page.keyboard.press('1');
   await press(page, 'F10', 8, 'step 19');
   await shot(page, 'walk-grid-s2-tlb');
