@@ -3,7 +3,7 @@
 // store; the shell renders it in an aria-live region.
 
 import type { SessionView, TraceEvent } from '../worker/api';
-import { groupHex } from './hex';
+import { hexGrouped } from '../model/bits';
 
 type FetchEvent = Extract<TraceEvent, { type: 'smmu.fetch' }>;
 type DoneEvent = Extract<TraceEvent, { type: 'smmu.done' }>;
@@ -16,7 +16,7 @@ export type NarrationInput = Pick<
 
 /** A number or bigint as hex, grouped by 4 digits past 8 (0x8_0010_0040). */
 export function hex(n: number | bigint): string {
-  return groupHex('0x' + n.toString(16));
+  return hexGrouped(n);
 }
 
 const count = (n: number) => n.toLocaleString('en-US');

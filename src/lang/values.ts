@@ -1,6 +1,8 @@
 // Runtime values of lab programs: plain data (structured-clone-able), so that a session can
 // snapshot its interpreter state and send values to the app through the worker.
 
+import { hexGrouped } from '../model/bits';
+
 /** A model object a builtin handed out: a device, a page table, a CD, a VM. `id` indexes the
  *  machine's own table of them; `label` is what a view or message shows. */
 export interface HandleValue {
@@ -63,7 +65,7 @@ export function typeName(v: Value): string {
 export function show(v: Value): string {
   if (v === null) return 'nothing';
   // Up to 0xffff a number is as likely a count (30 reads) as an address: show both.
-  if (typeof v === 'bigint') return v <= 9n ? v.toString() : v <= 0xffffn ? `${hexGroup(v)} (${v})` : hexGroup(v);
+  if (typeof v === 'bigint') return v <= 9n ? v.toString() : v <= 0xffffn ? `${hexGrouped(v)} (${v})` : hexGrouped(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'boolean') return String(v);
   if (v.kind === 'handle') return v.label;
@@ -71,13 +73,6 @@ export function show(v: Value): string {
   return `{ ${Object.entries(v.fields).map(([k, x]) => `${k}: ${show(x)}`).join(', ')} }`;
 }
 
-function hexGroup(v: bigint): string {
-  const s = v.toString(16);
-  if (s.length <= 8) return '0x' + s;
-  const parts: string[] = [];
-  for (let i = s.length; i > 0; i -= 4) parts.unshift(s.slice(Math.max(0, i - 4), i));
-  return '0x' + parts.join('_');
-}
 
 /** Structural equality (what `==` means). */
 export function equal(a: Value, b: Value): boolean {

@@ -30,11 +30,16 @@ export function hex(v: bigint | number): string {
 
 /** Hex grouped by 4 digits with `_` when longer than 8 digits (VIEWS.md): 0x8_0010_0040. */
 export function hexGrouped(v: bigint | number): string {
-  const s = v.toString(16);
-  if (s.length <= 8) return '0x' + s;
+  return '0x' + groupHexDigits(v.toString(16));
+}
+
+/** Hex digits (no 0x) grouped by 4 from the right with `_` when there are more than 8, leading
+ *  zeros kept: the one grouping rule every view uses (hexGrouped, the app's groupHex). */
+export function groupHexDigits(s: string): string {
+  if (s.length <= 8) return s;
   const parts: string[] = [];
   for (let i = s.length; i > 0; i -= 4) parts.unshift(s.slice(Math.max(0, i - 4), i));
-  return '0x' + parts.join('_');
+  return parts.join('_');
 }
 
 /** 2^n for an integer n in 0..64, exact. The hot paths index this instead of writing `2 ** n`:

@@ -78,8 +78,8 @@ describe('layoutGrid', () => {
   it('column headings name the address space above the number', () => {
     const l = layoutGrid(nestedMid);
     const gl2 = l.columns.find((c) => c.id === 'gL2');
-    expect(gl2?.texts.map((t) => t.text)).toEqual(['gL2 table', 'IPA', '0x7fff_d400']);
-    expect(l.columns.find((c) => c.id === 'STE')?.texts.map((t) => t.text)).toEqual(['STE', 'PA', '0x1000_0400']);
+    expect(gl2?.texts.map((t) => t.text)).toEqual(['gL2 table', 'IPA', '0x7fffd400']);
+    expect(l.columns.find((c) => c.id === 'STE')?.texts.map((t) => t.text)).toEqual(['STE', 'PA', '0x10000400']);
     expect(l.columns.find((c) => c.id === 'out')?.texts.map((t) => t.text)).toEqual(['output IPA']);   // not known yet
     expect(l.rows.map((r) => r.texts[0].text)).toEqual(['S2 level 0', 'S2 level 1', 'S2 level 2', 'S2 level 3', 'stage-1 read']);
   });
@@ -91,7 +91,7 @@ describe('layoutGrid', () => {
     expect(by('gL0:read')?.cls).toBe('wg-cell owner-guest state-done kind-S1');
     expect(by('gL3:s2L1')?.cls).toBe('wg-cell owner-host state-current kind-S2');
     expect(by('out:s2L0')?.cls).toBe('wg-cell owner-host state-pending kind-S2');
-    expect(by('gL3:s2L1')?.aria).toBe('read 23, stage-2 level-1 descriptor for the IPA of the guest\'s level-3 descriptor (0x7fff_c000), table, current');
+    expect(by('gL3:s2L1')?.aria).toBe('read 23, stage-2 level-1 descriptor for the IPA of the guest\'s level-3 descriptor (0x7fffc000), table, current');
     expect(by('gL3:s2L1')?.texts.map((t) => t.text)).toEqual(['23', 'table']);
     expect(by('out:s2L0')?.texts.map((t) => t.text)).toEqual(['27']);
     const done = layoutGrid(nestedDone).cells.find((c) => c.id === 'out:read');
@@ -104,7 +104,7 @@ describe('layoutGrid', () => {
     const f = l.cells.find((c) => c.id === 'gL2:s2L3');
     expect(f?.cls).toBe('wg-cell owner-host state-current kind-S2 fault');
     expect(f?.texts.map((t) => t.text)).toEqual(['14', '✕', 'F_TRANSLATION']);
-    expect(f?.aria).toContain('fault: F_TRANSLATION · S2 · CLASS TT · InputAddr 0x1000_0040 · IPA 0x7fff_d400');
+    expect(f?.aria).toContain('fault: F_TRANSLATION · S2 · CLASS TT · InputAddr 0x10000040 · IPA 0x7fffd400');
     const r = l.cells.find((c) => c.id === 'out:read');
     expect(r?.cls).toContain('result-fault');
     expect(r?.texts.map((t) => t.text)).toEqual(['✕', 'aborted', 'F_TRANSLATION']);
@@ -117,8 +117,8 @@ describe('layoutGrid', () => {
     expect(l.cells).toHaveLength(1);
     expect(l.cells[0].w).toBe(TLB_W);
     expect(l.cells[0].texts.map((t) => t.text)).toEqual([
-      '✓', 'TLB hit', 'combined stage 1 + stage 2 entry', 'VMID 1 · ASID 7 (nG = 1)', 'IOVA 0x1000_0000..0x1000_0fff (4K)',
-      'IPA 0x4010_0000 → PA 0x8_0010_0000', 'no table reads (a miss: 24 walk reads)',
+      '✓', 'TLB hit', 'combined stage 1 + stage 2 entry', 'VMID 1 · ASID 7 (nG = 1)', 'IOVA 0x10000000..0x10000fff (4K)',
+      'IPA 0x40100000 → PA 0x8_0010_0000', 'no table reads (a miss: 24 walk reads)',
     ]);
   });
 

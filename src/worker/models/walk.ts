@@ -11,6 +11,7 @@ import {
   CD_A, CD_AA64, CD_AFFD, CD_ASET, CD_ASID, CD_EPD0, CD_EPD1, CD_IPS, CD_MAIR0, CD_MAIR1, CD_R, CD_T0SZ, CD_TBI0,
   CD_TG0, CD_TTB0, CD_V, CD_WORDS, decodeCd, type CdConfig,
 } from '../../model/smmuv3/cd';
+import { hexGrouped } from '../../model/bits';
 import { cdSplit, l1cdL2Ptr, l1cdValid, l1stdL2Ptr, l1stdSpan } from '../../model/smmuv3/config';
 import type { EventRecord } from '../../model/smmuv3/events';
 import {
@@ -64,7 +65,7 @@ export interface WalkFault {
   why: string | null;
   /** False where CD.R or STE.S2R suppressed the record (the transaction still fails). */
   recorded: boolean;
-  /** One line: "F_TRANSLATION · S2 · CLASS TT · InputAddr 0x1000_0040 · IPA 0x7fff_d400". */
+  /** One line: "F_TRANSLATION · S2 · CLASS TT · InputAddr 0x10000040 · IPA 0x7fffd400". */
   text: string;
 }
 
@@ -91,7 +92,7 @@ export interface WalkCell {
   /** A word or two for inside the cell: "table", "page", "invalid", "ASID 7", "PA 0x8_0010_0040". */
   label: string;
   /** What the read is, in a sentence fragment: "stage-2 level-0 descriptor for the IPA of the
-   *  guest's level-1 descriptor (0x7fff_e000)". */
+   *  guest's level-1 descriptor (0x7fffe000)". */
   what: string;
   /** The decoded descriptor or structure (empty until read). */
   fields: WalkField[];
@@ -102,7 +103,7 @@ export interface WalkColumn {
   id: string;
   /** "STE", "CD", "gL0 table" (a guest's), "L0 table" (the host's), "output IPA", "TLB". */
   label: string;
-  /** The address this column's reads are about, with its space ("IPA 0x7fff_b000"); null
+  /** The address this column's reads are about, with its space ("IPA 0x7fffb000"); null
    *  while it is not known yet. */
   addr: string | null;
   owner: WalkOwner;
@@ -134,7 +135,7 @@ export interface WalkGridVM {
   sid: number;
   /** SubstreamID, or null without one. */
   ssid: number | null;
-  /** "IOVA 0x1000_0040" */
+  /** "IOVA 0x10000040" */
   input: string;
   access: 'read' | 'write';
   /** STE.Config as a word. */
@@ -163,15 +164,8 @@ export interface WalkGridVM {
 
 // ---- formatting -----------------------------------------------------------------------------
 
-/** Hex grouped by 4 digits with `_` (0x7fff_e003, 0x8_0010_0040), as the lessons write it. */
-function hx(v: number | bigint): string {
-  const d = v.toString(16);
-  if (d.length <= 4) return '0x' + d;
-  const head = d.length % 4 || 4;
-  const g = [d.slice(0, head)];
-  for (let i = head; i < d.length; i += 4) g.push(d.slice(i, i + 4));
-  return '0x' + g.join('_');
-}
+/** Hex grouped by 4 digits with `_` when longer than 8 (0x7fffe003, 0x8_0010_0040): VIEWS.md's rule. */
+const hx = hexGrouped;
 
 function rawBits(v: bigint, width: number): string {
   return width <= 8 ? '0b' + v.toString(2).padStart(width, '0') : hx(v);
@@ -931,7 +925,7 @@ class GridBuilder {
     return `${space} ${hx(c.addr)}`;
   }
 
-  /** "the guest's level-1 descriptor (0x7fff_e000)" and the like: what a column's address is. */
+  /** "the guest's level-1 descriptor (0x7fffe000)" and the like: what a column's address is. */
   private colNoun(c: ColB): string {
     const a = c.addr === null ? '' : ` (${hx(c.addr)})`;
     const whose = this.nested ? 'the guest\'s ' : 'the ';
