@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PageTablesVM } from '../../worker/models/tables';
 import { drawPageTables } from './draw';
-import { layoutPageTables, type Tip } from './layout';
+import { layoutPageTables, type Panel, type Tip } from './layout';
 import './page-tables.css';
 
 export interface PageTablesProps {
@@ -27,7 +27,25 @@ export default function PageTables({ vm }: PageTablesProps) {
   const box = useRef<HTMLDivElement>(null);
   const svg = useRef<SVGSVGElement>(null);
   const [hover, setHover] = useState<Hover | null>(null);
-  const layout = useMemo(() => (vm === null ? null : layoutPageTables(vm)), [vm]);
+  // The panel's size: a wide, short panel (presenter mode) gets a wider arrangement (layout.ts).
+  const [panel, setPanel] = useState<Panel | undefined>(undefined);
+  useEffect(() => {
+    const el = box.current;
+    if (el === null || typeof ResizeObserver === 'undefined') return;
+    const measure = () => {
+      // The content box (inside the padding), rounded down so that the drawing never overflows it.
+      const cs = getComputedStyle(el);
+      const px = (v: string) => parseFloat(v) || 0;
+      const w = Math.floor((el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight)) / 8) * 8;
+      const h = Math.floor((el.clientHeight - px(cs.paddingTop) - px(cs.paddingBottom) - 4) / 8) * 8;
+      setPanel((p) => (p !== undefined && p.w === w && p.h === h ? p : { w, h }));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [vm === null]);
+  const layout = useMemo(() => (vm === null ? null : layoutPageTables(vm, panel)), [vm, panel]);
 
   useEffect(() => {
     if (svg.current === null || layout === null) return;

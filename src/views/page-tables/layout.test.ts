@@ -121,3 +121,20 @@ describe('layout of real walks', () => {
     expect(DURATION).toBeLessThanOrEqual(300);
   });
 });
+
+describe('a wide, short panel (presenter mode at 1280x720: about 1264x480)', () => {
+  const panel = { w: 1264, h: 480 };
+  it('02-nested-walk.lab: every read fits, drawn larger than the 2x2 grid would be', () => {
+    const s = run('02-nested-walk.lab');
+    for (const p of positions(s)) {
+      const vm = vmAt(s, p.step, p.access);
+      if (vm === null) continue;
+      const where = `step ${p.step} access ${p.access}`;
+      const l = layoutPageTables(vm, panel);
+      check(l, where);
+      const grid = layoutPageTables(vm);
+      const scale = (x: Layout) => Math.min(panel.w / x.width, panel.h / x.height);
+      expect(scale(l), where).toBeGreaterThanOrEqual(scale(grid) - 1e-9);
+    }
+  });
+});

@@ -300,7 +300,56 @@ function prepare(s: StageVM, byN: Map<number, PathRead>, waiting: number | null)
   return { s, lanes: Math.max(1, 4 - s.startLevel), tables, need };
 }
 
-export function layoutPageTables(vm: PageTablesVM): Layout {
+/** How one stage's lanes are arranged: `bands` of `per` lanes side by side, wrapping (the 2x2
+ *  grid), or `cols` columns of lanes stacked top to bottom (`groups[c]` = how many lanes column c
+ *  holds), the arrangement for a wide, short panel (presenter mode). */
+type Arrangement = { kind: 'bands'; per: number } | { kind: 'stack'; groups: number[] };
+
+/** The panel the view is drawn in (CSS px); a wide, short one (aspect above WIDE_ASPECT) gets the
+ *  arrangement that draws the content largest. */
+export interface Panel { w: number; h: number }
+export const WIDE_ASPECT = 1.9;
+
+function compositions(n: number): number[][] {
+  if (n === 0) return [[]];
+  const out: number[][] = [];
+  for (let first = 1; first <= n; first++) for (const rest of compositions(n - first)) out.push([first, ...rest]);
+  return out;
+}
+
+function laneHeights(p: Prepared): number[] {
+  return Array.from({ length: p.lanes }, (_, lane) =>
+    p.tables.filter((x) => x.t.level - p.s.startLevel === lane).reduce((a, x, i) => a + x.h + (i > 0 ? TABLE_GAP : 0), 0));
+}
+
+function ncols(a: Arrangement, lanes: number): number {
+  return a.kind === 'bands' ? Math.min(a.per, lanes) : a.groups.length;
+}
+
+/** Each lane's column and top, and the stage column's bottom. */
+function placeLanes(p: Prepared, a: Arrangement): { col: number[]; top: number[]; bottom: number } {
+  const hs = laneHeights(p);
+  const col: number[] = [], top: number[] = [];
+  if (a.kind === 'bands') {
+    const pb = ncols(a, p.lanes);
+    let y = TOP + COL_HEAD;
+    for (let b = 0; b * pb < p.lanes; b++) {
+      let h = 0;
+      for (let l = b * pb; l < Math.min(p.lanes, (b + 1) * pb); l++) { col[l] = l % pb; top[l] = y; h = Math.max(h, hs[l]); }
+      y += h + BAND_GAP;
+    }
+    return { col, top, bottom: y - BAND_GAP + 6 };
+  }
+  let lane = 0, bottom = TOP + COL_HEAD;
+  a.groups.forEach((n, c) => {
+    let y = TOP + COL_HEAD;
+    for (let i = 0; i < n; i++, lane++) { col[lane] = c; top[lane] = y; y += hs[lane] + BAND_GAP; }
+    bottom = Math.max(bottom, y - BAND_GAP + 6);
+  });
+  return { col, top, bottom };
+}
+
+export function layoutPageTables(vm: PageTablesVM, panel?: Panel): Layout {
   const stages = [vm.stage1, vm.stage2].filter((s): s is StageVM => s !== null);
   const status = statusOf(vm);
   const head = `StreamID ${idxHex(vm.sid)}${vm.device ? ` (${vm.device})` : ''} · STE at PA ${hx(vm.steAddr)}: ${CONFIG[vm.config]}`;
@@ -311,9 +360,43 @@ export function layoutPageTables(vm: PageTablesVM): Layout {
 
   // Widths: each stage's strips as wide as its widest text, two lanes per band (a 2x2 grid per
   // stage), spare width shared out in proportion.
-  const width = stages.length === 1 ? WIDTH_ONE_STAGE : WIDTH;
+  let width = stages.length === 1 ? WIDTH_ONE_STAGE : WIDTH;
+  let arr: Arrangement[] = prepared.map(() => ({ kind: 'bands', per: 2 }));
+  let wide = false;
+  // A wide, short panel (presenter mode, ~1280x490): the lanes stacked in columns instead, the
+  // arrangement (and width) that lets the panel draw the content largest.
+  if (panel !== undefined && panel.h > 0 && panel.w / panel.h > WIDE_ASPECT && prepared.length > 0) {
+    const extra = (prepared.length - 1) * COL_GAP + 2 * MARGIN;
+    const options = prepared.map((p) => [
+      { kind: 'bands', per: 2 } as Arrangement,
+      ...compositions(p.lanes).map((groups): Arrangement => ({ kind: 'stack', groups })),
+    ]);
+    const score = (choice: Arrangement[]): { scale: number; w: number } => {
+      let w = extra, h = 0;
+      choice.forEach((a, i) => {
+        const n = ncols(a, prepared[i].lanes);
+        w += n * prepared[i].need + (n - 1) * LANE_GAP;
+        h = Math.max(h, placeLanes(prepared[i], a).bottom + FOOT + (vm.note ? 22 : 4));
+      });
+      w = Math.max(w, h * panel.w / panel.h);
+      return { scale: Math.min(panel.w / w, panel.h / h), w };
+    };
+    let best = { scale: 0, w: width, choice: arr };
+    const walk = (i: number, acc: Arrangement[]): void => {
+      if (i === options.length) {
+        const r = score(acc);
+        if (r.scale > best.scale + 1e-9) best = { ...r, choice: acc };
+        return;
+      }
+      for (const o of options[i]) walk(i + 1, [...acc, o]);
+    };
+    walk(0, []);
+    width = Math.ceil(best.w);
+    arr = best.choice;
+    wide = true;
+  }
   const avail = width - 2 * MARGIN - (stages.length - 1) * COL_GAP;
-  const perBand = prepared.map((p) => Math.min(2, p.lanes));
+  const perBand = prepared.map((p, i) => ncols(arr[i], p.lanes));
   const needW = prepared.map((p, i) => perBand[i] * p.need + (perBand[i] - 1) * LANE_GAP);
   const total = needW.reduce((a, b) => a + b, 0);
   const scale = avail / total;
@@ -322,7 +405,8 @@ export function layoutPageTables(vm: PageTablesVM): Layout {
   const columns: ColumnLayout[] = [];
   const strips: StripLayout[] = [];
   const connectors: Connector[] = [];
-  let height = Math.round(width * ASPECT);
+  // The 2x2 grid keeps the panel's usual shape; the wide arrangement's width already has it.
+  let height = wide ? TOP + COL_HEAD : Math.round(width * ASPECT);
   let bottom = TOP;
   let cx = MARGIN;
 
@@ -331,26 +415,17 @@ export function layoutPageTables(vm: PageTablesVM): Layout {
     const colW = colWs[ci];
     const pb = perBand[ci];
     const stripW = Math.min(STRIP_MAX, (colW - (pb - 1) * LANE_GAP) / pb);
-    const bands = Math.ceil(p.lanes / pb);
     const tablesOf = (lane: number) => p.tables.filter((x) => x.t.level - s.startLevel === lane);
-    const laneH = (lane: number): number => tablesOf(lane).reduce((a, x, i) => a + x.h + (i > 0 ? TABLE_GAP : 0), 0);
-    const bandTop: number[] = [];
-    let y = TOP + COL_HEAD;
-    for (let b = 0; b < bands; b++) {
-      bandTop.push(y);
-      let h = 0;
-      for (let l = b * pb; l < Math.min(p.lanes, (b + 1) * pb); l++) h = Math.max(h, laneH(l));
-      y += h + BAND_GAP;
-    }
-    const colBottom = y - BAND_GAP + 6;
+    const lanesAt = placeLanes(p, arr[ci]);
+    const colBottom = lanesAt.bottom;
     // Strips and rows.
     const placed = new Map<string, StripLayout>();
     const firstOfLane = new Set<string>();
     for (let lane = 0; lane < p.lanes; lane++) {
       const first = tablesOf(lane)[0];
       if (first) firstOfLane.add(first.t.key);
-      const sx = cx + (lane % pb) * (stripW + LANE_GAP);
-      let sy = bandTop[Math.floor(lane / pb)];
+      const sx = cx + lanesAt.col[lane] * (stripW + LANE_GAP);
+      let sy = lanesAt.top[lane];
       for (const x of tablesOf(lane)) {
         const { t } = x;
         let ry = sy + STRIP_HEAD;
