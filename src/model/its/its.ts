@@ -29,6 +29,7 @@
 //   each Redistributor's pending LPIs are kept here, as a set. INV and INVALL therefore find
 //   nothing to invalidate.
 
+import { RegisterFile, type RegDef } from '../mmio';
 import type { PhysMem } from '../mem';
 import type { ItsCmdEvent, ItsDrop, ItsDropReason, ItsEntry, ItsEvent, ItsRegEvent, ItsTraceSink } from '../trace';
 import {
@@ -74,13 +75,6 @@ const isFail = (x: object): x is Fail => 'kind' in x;
 /** What a command did, for its trace event. */
 interface CmdResult { error?: string; code?: number; note?: string }
 
-interface RegDef {
-  name: string;
-  bytes: 4 | 8;
-  read(): bigint;
-  /** Absent: read-only. Returns a note for the trace when the write is ignored or acts. */
-  write?(v: bigint): string | void;
-}
 
 const hex = (v: number | bigint) => '0x' + v.toString(16);
 const V4_OPCODES: ReadonlySet<number> = new Set(Object.values(ITS_CMD_V4));
@@ -103,7 +97,7 @@ export class Its {
   readonly baser: bigint[] = [...GITS_BASER_RESET];
   /** The LPIs pending at each Redistributor, by processor number. */
   private readonly pending: Set<number>[];
-  private readonly defs = new Map<number, RegDef>();
+  private readonly file: RegisterFile;
 
   constructor(readonly mem: PhysMem, opts: ItsOptions = {}) {
     this.base = opts.base ?? VIRT_GIC_ITS;
@@ -111,7 +105,7 @@ export class Its {
     if (this.base % ITS_SIZE !== 0) throw new RangeError(`Its: base ${hex(this.base)} is not 128 KB aligned`);
     if (this.redistributors < 1 || this.redistributors > 0x10000) throw new RangeError('Its: 1 to 65536 Redistributors');
     this.pending = Array.from({ length: this.redistributors }, () => new Set<number>());
-    for (const [off, d] of this.registers()) this.defs.set(off, d);
+    this.file = new RegisterFile(this.registers());
   }
 
   get enabled(): boolean {
@@ -459,14 +453,9 @@ export class Its {
       this.regEvent(name, offset, false, 0n, offset === GITS.TRANSLATER ? 'write-only: reads as 0' : 'RES0');
       return 0n;
     }
-    const at = this.locate(offset, size);
-    let value = 0n;
-    if (at.def !== undefined) {
-      const full = at.def.read();
-      value = size === 8 ? full : (full >> BigInt(32 * at.half)) & 0xffff_ffffn;
-    }
-    this.regEvent(at.name, offset, false, value, at.note);
-    return value;
+    const a = this.file.read(offset, size);
+    this.regEvent(a.name, offset, false, a.value, a.note);
+    return a.value;
   }
 
   /** A 32- or 64-bit write at `offset` from ITS_base; a 32-bit write to half of a 64-bit register
@@ -476,33 +465,8 @@ export class Its {
     if (offset >= ITS_CONTROL_SIZE) {
       throw new RangeError(`Its.mmioWrite: ${hex(offset)} is not in the control frame; a write to the translation frame needs a DeviceID (Its.write)`);
     }
-    const v = BigInt.asUintN(size * 8, BigInt(value));
-    const at = this.locate(offset, size);
-    let note = at.note;
-    if (at.def !== undefined) {
-      if (at.def.write === undefined) {
-        note = 'read-only: the write is ignored';
-      } else {
-        const sh = BigInt(32 * at.half);
-        const full = size === 8 ? v : (at.def.read() & ~(0xffff_ffffn << sh)) | (v << sh);
-        note = at.def.write(full) ?? undefined;
-      }
-    }
-    this.regEvent(at.name, offset, true, v, note);
-  }
-
-  /** The register an access reaches, which half of it, or why none (then RAZ/WI, as QEMU treats
-   *  reserved offsets and illegal sizes: "the spec requires that reserved registers are RAZ/WI"). */
-  private locate(offset: number, size: number): { def?: RegDef; half: number; name: string; note?: string } {
-    if ((size !== 4 && size !== 8) || offset % size !== 0) {
-      return { half: 0, name: 'illegal', note: `a ${size}-byte access at ${hex(offset)}: RAZ/WI` };
-    }
-    const d = this.defs.get(offset);
-    if (d !== undefined && (size === 4 || d.bytes === 8)) return { def: d, half: 0, name: d.name };
-    if (d !== undefined) return { half: 0, name: d.name, note: 'a 64-bit access to a 32-bit register: RAZ/WI' };
-    const lower = this.defs.get(offset - 4);
-    if (lower !== undefined && lower.bytes === 8 && size === 4) return { def: lower, half: 1, name: lower.name };
-    return { half: 0, name: 'RES0', note: 'no register here: RAZ/WI' };
+    const a = this.file.write(offset, value, size);
+    this.regEvent(a.name, offset, true, a.value, a.note);
   }
 
   private regEvent(name: string, offset: number, write: boolean, value: bigint, note?: string): void {

@@ -18,6 +18,7 @@
 // - CMDQ_CONS.ERR ignores writes (§6.3.28 permits either).
 // - Interrupts are not delivered: IRQ_CTRL and the *_IRQ_CFG registers only hold their values.
 
+import { RegisterFile, type RegDef } from '../mmio';
 import { fieldBig } from '../bits';
 import type { RegEvent } from '../trace';
 import type { StrtabCfg } from './config';
@@ -143,13 +144,6 @@ export interface RegistersState {
   evtq: { base: bigint; wr: number; ovflg: number; rd: number; ovackflg: number };
 }
 
-interface RegDef {
-  name: string;
-  bytes: 4 | 8;
-  read(): bigint;
-  /** Absent: read-only. Returns a note for the trace when the write is ignored or acts. */
-  write?(v: bigint): string | void;
-}
 
 export interface RegistersOptions {
   /** 'reset' (default): the architectural reset state (§6.3: CR0 = 0, so SMMUEN = 0 and traffic
@@ -175,7 +169,7 @@ export class SmmuRegisters {
   strtabBaseCfg = 0;
   /** The *_IRQ_CFG registers' values, by name (held, never used). */
   private readonly irqCfg = new Map<string, bigint>();
-  private readonly defs = new Map<number, RegDef>();
+  private readonly file: RegisterFile;
 
   constructor(readonly smmu: Smmu, opts: RegistersOptions = {}) {
     this.cmdq = new CommandQueue(smmu, {
@@ -190,9 +184,7 @@ export class SmmuRegisters {
     smmu.onEvent = (e) => { this.evtq.record(e); };
     if (opts.initial === 'enabled') this.adoptSmmu(); else this.smmu.strtab = strtabFromRegs(0n, 0);
     this.applyEnables();
-    for (const [off, d] of [...this.idRegs(), ...this.controlRegs(), ...this.tableRegs(), ...this.queueRegs(), ...this.irqRegs()]) {
-      this.defs.set(off, d);
-    }
+    this.file = new RegisterFile([...this.idRegs(), ...this.controlRegs(), ...this.tableRegs(), ...this.queueRegs(), ...this.irqRegs()], { cite: ' (§6.2)', reserved: 'RES0' });
   }
 
   /** Whether SMMU_CR0.X (and CR0ACK.X, which always follows) is set. */
@@ -218,45 +210,16 @@ export class SmmuRegisters {
 
   /** A 32- or 64-bit read at `offset` from the SMMU's base. */
   mmioRead(offset: number, size: 4 | 8 = 4): bigint {
-    const at = this.locate(offset, size);
-    let value = 0n;
-    if (at.def !== undefined) {
-      const full = at.def.read();
-      value = size === 8 ? full : (full >> BigInt(32 * at.half)) & 0xffff_ffffn;
-    }
-    this.traceReg(at.name, offset, false, value, at.note);
-    return value;
+    const a = this.file.read(offset, size);
+    this.traceReg(a.name, offset, false, a.value, a.note);
+    return a.value;
   }
 
   /** A 32- or 64-bit write at `offset`; a 32-bit write to half of a 64-bit register keeps the
    *  other half (§6.2: "two separately-writable 32-bit register halves"). */
   mmioWrite(offset: number, value: bigint | number, size: 4 | 8 = 4): void {
-    const v = BigInt.asUintN(size * 8, BigInt(value));
-    const at = this.locate(offset, size);
-    let note = at.note;
-    if (at.def !== undefined) {
-      if (at.def.write === undefined) {
-        note = 'read-only: the write is ignored';
-      } else {
-        const sh = BigInt(32 * at.half);
-        const full = size === 8 ? v : (at.def.read() & ~(0xffff_ffffn << sh)) | (v << sh);
-        note = at.def.write(full) ?? undefined;
-      }
-    }
-    this.traceReg(at.name, offset, true, v, note);
-  }
-
-  /** The register an access reaches, which half of it, or why none (then RAZ/WI). */
-  private locate(offset: number, size: number): { def?: RegDef; half: number; name: string; note?: string } {
-    if ((size !== 4 && size !== 8) || offset % size !== 0) {
-      return { half: 0, name: 'illegal', note: `a ${size}-byte access at 0x${offset.toString(16)}: RAZ/WI (§6.2)` };
-    }
-    const d = this.defs.get(offset);
-    if (d !== undefined && (size === 4 || d.bytes === 8)) return { def: d, half: 0, name: d.name };
-    if (d !== undefined) return { half: 0, name: d.name, note: 'a 64-bit access to a 32-bit register: RAZ/WI (§6.2)' };
-    const lower = this.defs.get(offset - 4);
-    if (lower !== undefined && lower.bytes === 8 && size === 4) return { def: lower, half: 1, name: lower.name };
-    return { half: 0, name: 'RES0', note: 'no register here: RES0 (§6.2)' };
+    const a = this.file.write(offset, value, size);
+    this.traceReg(a.name, offset, true, a.value, a.note);
   }
 
   private traceReg(name: string, offset: number, write: boolean, value: bigint, note?: string): void {
