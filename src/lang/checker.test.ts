@@ -8,6 +8,7 @@ import { check, editDistance, suggest } from './checker';
 import { DESIGN_EXAMPLE, RAW_BITS, STALE_TLB } from './corpus';
 import { type Diagnostic, formatDiagnostic, lineCol } from './diagnostics';
 import { parse } from './parser';
+import { BASIC_INSERTS, mutate, mutationOf, soupOf } from './fuzz.test-util';
 import type { ArgSpec, ArgType, Builtin } from './registry-types';
 import type { Value } from './values';
 
@@ -597,26 +598,8 @@ const PIECES = [
   '(', ')', '{', '}', ',', ':', ';', '.', '..', '=', '==', '<', '+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^', '~',
   '0', '1', '0x1001', '4K', '1G', '-1', '0xffff_ffff_ffff_ffff', '64', '"s"', '"read"', '\n', ' ', '# c',
 ];
-const soup = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((a) => a.join(''));
-
-type Mutation = { op: 'delete' | 'insert' | 'duplicate'; at: number; len: number; ch: string };
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom('delete', 'insert', 'duplicate') as fc.Arbitrary<Mutation['op']>,
-  at: fc.nat(),
-  len: fc.integer({ min: 1, max: 12 }),
-  ch: fc.oneof(fc.constantFrom('(', ')', '{', '}', '\n', ',', ':', '"', '.', '_', '=', '#', ' ', '0', 'x', 'K', 'let ', 'proc p(a) {', 'r.', 'rw'), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })),
-});
-
-function mutate(text: string, ms: Mutation[]): string {
-  let t = text;
-  for (const m of ms) {
-    const at = t.length === 0 ? 0 : m.at % (t.length + 1);
-    if (m.op === 'delete') t = t.slice(0, at) + t.slice(at + m.len);
-    else if (m.op === 'insert') t = t.slice(0, at) + m.ch + t.slice(at);
-    else t = t.slice(0, at) + t.slice(at, at + m.len) + t.slice(at);
-  }
-  return t;
-}
+const soup = soupOf(PIECES);
+const mutation = mutationOf([...BASIC_INSERTS, 'let ', 'proc p(a) {', 'r.', 'rw']);
 
 describe('check never throws, and its spans stay inside the text', () => {
   const corpus = [DESIGN_EXAMPLE, STALE_TLB, RAW_BITS, `let nic = host.assign("a", sid: 1)\n${'x'}`];

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Node, children } from './ast';
 import { CORPUS } from './corpus';
 import { parse } from './parser';
+import { BASIC_INSERTS, mutate, mutationOf, soupOf } from './fuzz.test-util';
 
 function checkParse(text: string): void {
   const { program, diagnostics } = parse(text);
@@ -44,26 +45,8 @@ const PIECES = [
   '"', '"str"', '\\', '\\x4', "'", '#', '# comment', '\n', '\r\n', '\r', ' ', '\t', '@', '\u00a0', '\ud83d\ude00', '\ud800',
 ];
 
-const soup = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((a) => a.join(''));
-
-type Mutation = { op: 'delete' | 'insert' | 'duplicate'; at: number; len: number; ch: string };
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom('delete', 'insert', 'duplicate') as fc.Arbitrary<Mutation['op']>,
-  at: fc.nat(),
-  len: fc.integer({ min: 1, max: 12 }),
-  ch: fc.oneof(fc.constantFrom('(', ')', '{', '}', '\n', ',', ':', '"', '.', '_', '=', '#', ' ', '0', 'x', 'K'), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })),
-});
-
-function mutate(text: string, ms: Mutation[]): string {
-  let t = text;
-  for (const m of ms) {
-    const at = t.length === 0 ? 0 : m.at % (t.length + 1);
-    if (m.op === 'delete') t = t.slice(0, at) + t.slice(at + m.len);
-    else if (m.op === 'insert') t = t.slice(0, at) + m.ch + t.slice(at);
-    else t = t.slice(0, at) + t.slice(at, at + m.len) + t.slice(at);
-  }
-  return t;
-}
+const soup = soupOf(PIECES);
+const mutation = mutationOf(BASIC_INSERTS);
 
 describe('parse never throws, and its spans stay inside the text', () => {
   it('on the corpus itself (which is valid)', () => {
