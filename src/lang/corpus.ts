@@ -15,6 +15,15 @@ expect r.pa == 0x8_0010_0040
 expect r.walk.reads == 24
 `;
 
+/** DESIGN.md's program as it runs on the real builtins: `r.walk.reads` counts every SMMU read
+ *  (30 = the STE, (4+1) for the CD, 24 for the walk) and `r.walk.walk_reads` the 2D walk alone
+ *  ((4+1)(4+1)-1 = 24, primer §1.6); DESIGN.md's text says `r.walk.reads == 24`, which the Lab
+ *  calls walk_reads. The app's editor, the CLI's and the registry's tests run it. */
+export const DESIGN_PROGRAM = DESIGN_EXAMPLE.replace(
+  'expect r.walk.reads == 24\n',
+  'expect r.walk.walk_reads == 24\nexpect r.walk.reads == 30\n',
+);
+
 /** A stale TLB entry: every statement kind, loops with a step, a proc, multi-line calls. */
 export const STALE_TLB = `# Unmap a page but forget the TLBI: the device still reaches the old page.
 proc map_pages(pt, base, n) {

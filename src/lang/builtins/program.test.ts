@@ -1,6 +1,7 @@
 // DESIGN.md's lab program, parsed, checked and run by the interpreter over a LabMachine: the
 // registry, the checker and the machine agree end to end.
 
+import { DESIGN_PROGRAM } from '../corpus';
 import { describe, expect, it } from 'vitest';
 import { LabMachine } from '../../model/lab/machine';
 import { check } from '../checker';
@@ -21,20 +22,7 @@ function run(src: string): { outcomes: StepOutcome[]; machine: LabMachine } {
 }
 
 const DESIGN = `
-# Why one DMA costs 24 reads: a NIC assigned to a guest, nested translation on SMMUv3.
-let nic = host.assign("0000:01:00.0", sid: 0x10)            # vfio-pci; its IOMMU group
-host.s2.map(ipa: 0x4000_0000, pa: 0x8_0000_0000, size: 1G, perm: rw, pgsize: 4K)  # guest RAM
-
-let pt = guest.s1.new(granule: 4K, va_bits: 48)             # guest-owned stage-1 tables
-guest.s1.map(pt, va: 0x1000_0000, ipa: 0x4010_0000, size: 4K, perm: rw)
-let cd = guest.cd(asid: 7, ttb0: pt)                        # a context descriptor in guest RAM
-host.set_pasid_table(nic, cd_table: cd)                     # the STE goes nested
-
-let r = dev.dma(nic, read, iova: 0x1000_0040, len: 64)      # step into it: 24 reads, one by one
-expect r.pa == 0x8_0010_0040
-expect r.walk.walk_reads == 24
-expect r.walk.reads == 30
-`;
+${DESIGN_PROGRAM}`;
 
 describe('lab programs over the LabMachine', () => {
   it('DESIGN.md\'s program runs and its expectations hold', () => {
