@@ -10,6 +10,7 @@
 // The output is deterministic: the session's wall-clock budget is off, only the step budget
 // (--steps) stops an endless program.
 
+import { readError } from './read-error';
 import { describeItsEvent } from '../model/its/describe';
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, LineMap } from '../lang/diagnostics';
@@ -378,12 +379,3 @@ export function eventText(r: EventRecord): string {
   return parts.join(', ');
 }
 
-function readError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    default: return err.message ?? String(e);
-  }
-}

@@ -5,6 +5,7 @@
 // nothing on stdout when the image cannot be read or is malformed; exit 1 if the engine itself
 // fails (a bug, never the image's fault). No stack traces unless IOMMU_LAB_DEBUG is set.
 
+import { readError } from './read-error';
 import { readFileSync } from 'node:fs';
 import { ImageError, parseMachineImage } from '../model/image/parse';
 import { runImage } from '../model/image/run';
@@ -57,12 +58,3 @@ function internal(e: unknown): CliResult {
   return fail(1, `internal error: ${err.message}${debug}`);
 }
 
-function readError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT': return 'no such file';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    default: return err.message ?? String(e);
-  }
-}

@@ -42,13 +42,19 @@ export class PhysMem {
     return d2[(pa >>> 12) & 0xfff];
   }
 
-  private pageForWrite(pa: number): Page {
+  /** The last-level directory holding `pa`'s page, made on the way if missing. */
+  private leafDir(pa: number): Dir {
     const i0 = Math.floor(pa / L0_SPAN);
     let d1 = this.l0[i0];
     if (d1 === undefined) d1 = this.l0[i0] = new Array(4096);
     const i1 = (pa / L1_SPAN) & 0xfff;
     let d2 = d1[i1];
     if (d2 === undefined) d2 = d1[i1] = new Array(4096);
+    return d2;
+  }
+
+  private pageForWrite(pa: number): Page {
+    const d2 = this.leafDir(pa);
     const i2 = (pa >>> 12) & 0xfff;
     let p = d2[i2];
     if (p === undefined) p = d2[i2] = new Uint32Array(PAGE / 4);
@@ -58,13 +64,7 @@ export class PhysMem {
 
   /** Install `words` as the page at `pa`, shared with the image it came from. */
   private adoptPage(pa: number, words: Page): void {
-    const i0 = Math.floor(pa / L0_SPAN);
-    let d1 = this.l0[i0];
-    if (d1 === undefined) d1 = this.l0[i0] = new Array(4096);
-    const i1 = (pa / L1_SPAN) & 0xfff;
-    let d2 = d1[i1];
-    if (d2 === undefined) d2 = d1[i1] = new Array(4096);
-    d2[(pa >>> 12) & 0xfff] = words;
+    this.leafDir(pa)[(pa >>> 12) & 0xfff] = words;
     this.shared.add(words);
   }
 
