@@ -14,6 +14,7 @@
 // the leaves in a list; vmsaPageTable() writes real VMSAv8-64 descriptors into memory, so the
 // SMMU model walks exactly what MAP_DMA built.
 
+import type { IommuHw } from './hw';
 import type { PageTableBuilder } from '../vmsa/builder';
 import { ERRNO } from '../vfio/errno';
 import { IOMMU_READ, IOMMU_WRITE } from './resv';
@@ -212,6 +213,8 @@ export interface IommuDomain {
   /** The MSI cookie base (iommu_get_msi_cookie()), null when none. */
   msiCookie: bigint | null;
   pt: IoPageTable;
+  /** The driver below, told of every unmap (iommu_iotlb_sync); absent in the pure model. */
+  hw?: IommuHw;
 }
 
 /** iommu_map(): 0, or -EINVAL (as a positive errno) when iova, paddr or size is not a multiple of
@@ -225,5 +228,7 @@ export function iommuMap(d: IommuDomain, iova: bigint, paddr: bigint, size: bigi
 
 /** iommu_unmap(): the bytes unmapped. */
 export function iommuUnmap(d: IommuDomain, iova: bigint, size: bigint): bigint {
-  return d.pt.unmap(iova, size);
+  const done = d.pt.unmap(iova, size);
+  if (done > 0n) d.hw?.flushRange(d, iova, size);
+  return done;
 }

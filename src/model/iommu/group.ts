@@ -21,6 +21,7 @@
 // name is treated as a kernel driver using the DMA API.
 
 import { IOMMU_DOMAIN_BLOCKED, domainTypeSysfs, type DomainType, type IommuDomain } from './domain';
+import type { IommuHw } from './hw';
 import { ERRNO, kerr, type KErr } from '../vfio/errno';
 import { IOMMU_RESV_DIRECT, mergeResvRegions, reservedRegionsText, type ResvRegion } from './resv';
 
@@ -59,13 +60,25 @@ export type AttachedDomain = { kind: 'default' } | { kind: 'blocking' } | { kind
 
 export class IommuGroup {
   readonly devices: GroupDevice[] = [];
-  attached: AttachedDomain = { kind: 'default' };
+  private attachedNow: AttachedDomain = { kind: 'default' };
+  /** The driver and hardware below (null: the pure model, nothing reaches an IOMMU). */
+  hw: IommuHw | null = null;
   /** group->owner_cnt: kernel drivers using the default domain, or 1 for an exclusive owner. */
   ownerCnt = 0;
   /** group->owner: the exclusive owner (a VFIO group), null if none. */
   owner: unknown = null;
 
   constructor(readonly id: number, readonly defaultDomainType: DomainType) {}
+
+  /** The group's current domain. Setting it is __iommu_group_set_domain(): every device of the
+   *  group moves to the new domain, which the hardware below sees device by device. */
+  get attached(): AttachedDomain {
+    return this.attachedNow;
+  }
+  set attached(to: AttachedDomain) {
+    this.attachedNow = to;
+    if (this.hw !== null) for (const d of this.devices) this.hw.setDeviceDomain(d.spec, to);
+  }
 
   add(dev: GroupDevice): void {
     this.devices.push(dev);

@@ -10,6 +10,7 @@
 import {
   IOMMU_CACHE, IOMMU_READ, IOMMU_RESV_DIRECT_RELAXABLE, IOMMU_RESV_MSI, IOMMU_RESV_SW_MSI, IOMMU_WRITE, type ResvRegion,
 } from '../iommu/resv';
+import type { IommuHw } from '../iommu/hw';
 import { iommuMap, iommuUnmap, type IommuDomain, type IoPageTable } from '../iommu/domain';
 import type { IommuGroup } from '../iommu/group';
 import type { PageTableInfo, Platform } from '../iommu/platform';
@@ -88,6 +89,8 @@ export interface Type1Env {
   dmaEntryLimit: number;
   /** Builds each domain's page table (default: the model's list). */
   pageTable?: (info: PageTableInfo) => IoPageTable;
+  /** The IOMMU driver and hardware below (default: none, the pure model). */
+  hw?: IommuHw;
 }
 
 // ---- Argument decoding: u32 and u64 fields as C sees them -----------------------------------
@@ -204,6 +207,7 @@ export class VfioIommuType1 {
     const alloc = this.env.platform.allocUnmanagedDomain({ nesting: this.nesting, pageTable: this.env.pageTable });
     if ('errno' in alloc) return alloc;
     const domain = alloc;
+    if (this.env.hw !== undefined) domain.hw = this.env.hw;
     group.attached = { kind: 'domain', domain };                         // iommu_attach_group()
     const detach = () => { group.attached = { kind: 'blocking' }; };   // iommu_detach_group()
 

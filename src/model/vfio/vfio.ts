@@ -14,6 +14,7 @@
 // Not modelled: iommufd (a group given an iommufd gets -EBADFD here, as for any other non-container
 // fd), no-IOMMU mode, device fd ioctls (later work), group teardown (-ENODEV paths).
 
+import type { IommuHw } from '../iommu/hw';
 import type { IoPageTable } from '../iommu/domain';
 import { IommuGroup, type DeviceSpec, type GroupDevice } from '../iommu/group';
 import type { PageTableInfo, Platform } from '../iommu/platform';
@@ -52,6 +53,8 @@ export interface HostOptions {
   dmaEntryLimit?: number;
   /** Builds each IOMMU domain's page table (default: the model's list). */
   pageTable?: (info: PageTableInfo) => IoPageTable;
+  /** The IOMMU driver and hardware below: STEs and TLB invalidations (default: none). */
+  hw?: IommuHw;
 }
 
 /** struct vfio_container */
@@ -131,7 +134,9 @@ export class VfioHost {
       allowUnsafeInterrupts: opts.allowUnsafeInterrupts ?? false,
       dmaEntryLimit: opts.dmaEntryLimit ?? DMA_ENTRY_LIMIT_DEFAULT,
       pageTable: opts.pageTable,
+      hw: opts.hw,
     };
+    if (opts.hw !== undefined) for (const g of this.iommuGroups.values()) g.hw = opts.hw;
   }
 
   /** Every live container (open or held by a group). */
