@@ -260,7 +260,7 @@ export class LabMachine {
   // ---- allocators ---------------------------------------------------------------------------
 
   /** Host kernel memory: naturally aligned, zeroed. */
-  private hostAlloc(bytes: number): number {
+  hostAlloc(bytes: number): number {
     const align = Math.max(bytes, 8);
     const a = Math.ceil(this.s.hostNext / align) * align;
     if (a + bytes > HOST_MEM_END) {
@@ -271,8 +271,8 @@ export class LabMachine {
     return a;
   }
 
-  private readonly hostAllocator: TableAllocator = { alloc: (bytes) => this.hostAlloc(bytes) };
-  private readonly hostIO: TableIO = {
+  readonly hostAllocator: TableAllocator = { alloc: (bytes) => this.hostAlloc(bytes) };
+  readonly hostIO: TableIO = {
     read: (pa) => this.mem.load64(BigInt(pa)),
     write: (pa, v) => this.mem.write64(BigInt(pa), v, 'host'),
   };
@@ -397,7 +397,7 @@ export class LabMachine {
 
   /** arm_smmu_write_strtab_ent, abort path: dst[0] = V | CFG_ABORT, dst[1] = SHCFG incoming,
    *  dst[2] = 0 ("nuke the VMID"), then sync "regardless of whether the old value was live". */
-  private writeAbortSte(sid: number): void {
+  writeAbortSte(sid: number): void {
     const ste = this.steAddr(sid);
     this.mem.write64(BigInt(ste), encodeSte({ config: STE_CFG.abort })[0], 'host');
     this.mem.write64(BigInt(ste + 8), STE_1_SHCFG_INCOMING, 'host');
@@ -411,7 +411,7 @@ export class LabMachine {
   }
 
   /** arm_smmu_sync_ste_for_sid: CMD_CFGI_STE (Leaf = 1) and CMD_SYNC. */
-  private syncSte(sid: number): void {
+  syncSte(sid: number): void {
     this.issue([{ op: 'CMD_CFGI_STE', sid, leaf: 1 }, { op: 'CMD_SYNC' }]);
   }
 
@@ -467,7 +467,7 @@ export class LabMachine {
   /** STE word 2 and 3 for the VM's stage 2 (arm_smmu_write_strtab_ent's s2_cfg part): VMID,
    *  VTCR (S2T0SZ, S2SL0, S2IR0/S2OR0 = WBWA, S2SH0 = ISH, S2TG, S2PS), S2PTW, S2AA64, S2R;
    *  S2TTB. */
-  private steS2Words(vm: LabVm): [bigint, bigint] {
+  steS2Words(vm: LabVm): [bigint, bigint] {
     const w = encodeSte({
       config: STE_CFG.s2, s2Vmid: vm.vmid, s2T0sz: 64 - vm.ipaBits, s2Sl0: vm.sl0, s2Tg: TG_OF[vm.g], s2Ps: PS_48,
       s2Aa64: 1, s2Ptw: 1, s2R: 1, s2Ttb: BigInt(vm.s2Root),
@@ -477,7 +477,7 @@ export class LabMachine {
 
   /** Write an STE the way arm_smmu_write_strtab_ent does for a translating config: words 1-3,
    *  sync, then word 0 (V, Config) last, sync again. `w1` undefined: word 1 is left alone. */
-  private writeSte(sid: number, w0: bigint, w1: bigint | undefined, w2: bigint, w3: bigint): void {
+  writeSte(sid: number, w0: bigint, w1: bigint | undefined, w2: bigint, w3: bigint): void {
     const ste = this.steAddr(sid);
     if (w1 !== undefined) this.mem.write64(BigInt(ste + 8), w1, 'host');
     this.mem.write64(BigInt(ste + 16), w2, 'host');
