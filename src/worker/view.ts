@@ -4,6 +4,7 @@
 
 import type { LabMachine } from '../model/lab/machine';
 import { buildModels } from './models';
+import type { MsiSlice } from './models/msi';
 import type { Span } from '../lang/ast';
 import type { Diagnostic } from '../lang/diagnostics';
 import { show } from '../lang/values';
@@ -109,6 +110,8 @@ export class SessionViewCache {
   readonly lines: LineIndex;
   readonly marks: StepMark[] = [];
   readonly failedExpects: SessionView['failedExpects'] = [];
+  /** Steps whose events hold a `dev.msi` (an MSI raised), ascending: the MSI journey's slices. */
+  readonly msiSteps: number[] = [];
   private scanned = 0;
 
   constructor(source: string) {
@@ -121,6 +124,7 @@ export class SessionViewCache {
       const flags = stepFlags(r);
       if (flags !== 0) this.marks.push({ step: r.step, flags });
       if (r.expect && !r.expect.ok) this.failedExpects.push({ step: r.step, line: r.line, col: r.col, message: r.expect.message });
+      if (r.events.some(isDevMsi)) this.msiSteps.push(r.step);
     }
   }
 }
@@ -142,8 +146,27 @@ export function buildView(s: ViewableSession, cache: SessionViewCache): SessionV
     counters: readCounters(visible),
     failedExpects: cache.failedExpects.slice(),
     marks: cache.marks.slice(),
-    models: buildModels({ machine: s.machineAt(position), position, events: visible, record: rec }),
+    models: buildModels({
+      machine: s.machineAt(position), position, events: visible, record: rec, lastMsi: lastMsiSlice(s, cache, position.step, visible),
+    }),
   };
+}
+
+/** `dev.msi`: a device raised an MSI (docs/trace.md). Compared as a string: the event may not be
+ *  in TraceEvent's union yet. */
+function isDevMsi(e: TraceEvent): boolean {
+  return (e.type as string) === 'dev.msi';
+}
+
+/** The last MSI up to the position: in the position's visible events, else the latest earlier
+ *  step that raised one (all of that step's events). */
+export function lastMsiSlice(s: ViewableSession, cache: SessionViewCache, step: number, visible: readonly TraceEvent[]): MsiSlice | null {
+  if (step > 0 && visible.some(isDevMsi)) return { step, events: visible, current: true };
+  const steps = cache.msiSteps;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i] < step) return { step: steps[i], events: s.records[steps[i] - 1].events, current: false };
+  }
+  return null;
 }
 
 /** A page of the position's events (the ones past EVENT_LIMIT). */

@@ -8,6 +8,8 @@ import type { TraceEvent } from '../../model/trace';
 import { buildPageTables, type PageTablesVM } from './tables';
 import { buildWalkGrid, type WalkGridVM } from './walk';
 import { buildSmmuState, type SmmuStateVM } from './smmu';
+import { buildIovaSpace, type IovaSpaceVM } from './iova';
+import { buildMsiJourney, type MsiJourneyVM, type MsiSlice } from './msi';
 
 export interface ModelInput {
   /** The machine at the position (after the step; before it when inside a walk). Read only. */
@@ -17,6 +19,9 @@ export interface ModelInput {
   events: readonly TraceEvent[];
   /** The position's step, if any (step 0 is the booted machine). */
   record: StepRecord | undefined;
+  /** The last MSI the program raised up to the position: its step's events (view.ts finds it).
+   *  Absent: the MSI-journey view looks at the position's own events only. */
+  lastMsi?: MsiSlice | null;
 }
 
 /** One field per view; a view whose model does not apply at this position gets null. */
@@ -24,6 +29,10 @@ export interface ViewModels {
   tables: PageTablesVM | null;
   walk: WalkGridVM | null;
   smmu: SmmuStateVM | null;
+  /** null: the program has no VFIO host. */
+  iova: IovaSpaceVM | null;
+  /** null: no MSI raised yet. */
+  msi: MsiJourneyVM | null;
 }
 
 export function buildModels(input: ModelInput): ViewModels {
@@ -31,5 +40,7 @@ export function buildModels(input: ModelInput): ViewModels {
     tables: buildPageTables(input),
     walk: buildWalkGrid(input),
     smmu: buildSmmuState(input),
+    iova: buildIovaSpace(input),
+    msi: buildMsiJourney(input),
   };
 }
