@@ -1,13 +1,14 @@
 // The `iommu-lab` command: `npm run -s lab -- <command> ...` or `npx iommu-lab <command> ...`.
 //
-// Each subcommand is one row of COMMANDS; `ioctl` (ioctl scripts) joins the table later. Exit
-// status: 0 success, 2 bad input or usage; translate: 1 internal error; run: 1 an expect failed,
-// 2 also a program error, 3 internal error. docs/cli.md describes the commands.
+// Each subcommand is one row of COMMANDS. Exit status: 0 success, 2 bad input or usage;
+// translate: 1 internal error; run: 1 an expect failed, 2 also a program error, 3 internal error;
+// ioctl: 1 not modelled or internal error. docs/cli.md describes the commands.
 
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { runTranslateFile, TRANSLATE_USAGE, type CliResult } from './translate';
 import { MAX_STEPS, runLabFile, RUN_USAGE } from './run';
+import { IOCTL_USAGE, runIoctlFile } from './ioctl/run';
 
 /** An option a command accepts: a flag, or one that takes a value (`--steps N`, `--steps=N`).
  *  `check` returns why a value is wrong, or null. */
@@ -50,6 +51,13 @@ const COMMANDS: Record<string, Command> = {
       steps: typeof o['--steps'] === 'string' ? Number(o['--steps']) : undefined,
     }),
   },
+  ioctl: {
+    args: 'SCRIPT.json',
+    summary: 'replay an ioctl script\'s calls against the host model (VFIO type1), one JSON line each',
+    usage: IOCTL_USAGE,
+    arity: 1,
+    run: ([path]) => runIoctlFile(path),
+  },
 };
 
 export function usage(): string {
@@ -64,8 +72,9 @@ export function usage(): string {
     'Options:',
     '  -h, --help  show this help, or a command\'s help after its name',
     '',
-    'Exit status: 0 success; 1 an expect failed (run) or internal error (translate);',
-    '2 bad input, bad usage or a program error; 3 internal error (run). Details: docs/cli.md.',
+    'Exit status: 0 success; 1 an expect failed (run), internal error (translate, ioctl)',
+    'or not modelled yet (ioctl); 2 bad input, bad usage or a program error; 3 internal error (run).',
+    'Details: docs/cli.md.',
     '',
   ].join('\n');
 }

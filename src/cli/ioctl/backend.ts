@@ -1,0 +1,97 @@
+// What an ioctl script needs from the host model, one method per op, so the CLI does not care
+// which model answers. Every method returns vfio.ts's SysResult (ret, errno, out, text) plus the
+// fields a device action reports (formats/ioctl-script.md, "Output line").
+//
+// hostBackend() builds the model a script describes. Today that is VfioHost (src/model/vfio/vfio.ts):
+// fds, container and group ioctls, type1, sysfs, mmap. The ops it lacks are listed in `missing`
+// with the reason, and the CLI refuses a script that uses them before running anything.
+
+import { platformFor } from '../../model/iommu/platform';
+import { requestName, requestNames, type FdKind } from '../../model/vfio/ioctl';
+import { VfioHost, type SysResult } from '../../model/vfio/vfio';
+import type { IoctlScript, Op, Prot } from './schema';
+
+/** A call's result: the system call's, or a device action's own fields. */
+export interface OpResult extends SysResult {
+  /** peek, and a dma read: the bytes. */
+  data?: Uint8Array;
+  /** dma: whether the transaction completed, and its output address or the SMMU's event. */
+  ok?: boolean;
+  pa?: bigint;
+  event?: unknown;
+  /** irq: the MSI became an interrupt (and signalled the eventfd SET_IRQS attached). */
+  delivered?: boolean;
+  /** mmio and config reads. */
+  value?: bigint;
+}
+
+export interface IoctlBackend {
+  /** Ops this backend cannot do, with the reason shown to the user. */
+  readonly missing: ReadonlyMap<Op, string>;
+  open(path: string): OpResult;
+  close(fd: number): OpResult;
+  /** `request` is the ioctl number; `arg` as vfio.ts's VfioHost.ioctl takes it. */
+  ioctl(fd: number, request: number, arg: unknown): OpResult;
+  /** The uapi name of `request` on the fd it is issued on (numbers mean different things on a
+   *  container, a group and a device fd), or undefined. */
+  requestName(fd: number, request: number): string | undefined;
+  mmap(length: bigint, prot: Prot): OpResult;
+  read(path: string): OpResult;
+  poke(addr: bigint, data: Uint8Array): OpResult;
+  peek(addr: bigint, len: number): OpResult;
+  eventfd(): OpResult;
+  readEventfd(fd: number): OpResult;
+  dma(bdf: string, dir: 'read' | 'write', iova: bigint, len: number, data?: Uint8Array): OpResult;
+  irq(bdf: string, vector: number): OpResult;
+  mmio(bdf: string, bar: number, offset: bigint, size: number, value?: bigint): OpResult;
+  config(bdf: string, offset: number, size: number, value?: bigint): OpResult;
+}
+
+/** The name of a request number on an fd of `kind`, or its only name when the fd is unknown. */
+export function nameOn(kind: string | undefined, request: number): string | undefined {
+  // Other fd kinds (iommufd's) have their own names, which ioctl.ts's VFIO table does not hold.
+  if (kind !== undefined) return VFIO_FD_KINDS.has(kind) ? requestName(request, kind as FdKind) : undefined;
+  const names = new Set(requestNames(request).map((d) => d.name));
+  return names.size === 1 ? [...names][0] : undefined;
+}
+
+const VFIO_FD_KINDS: ReadonlySet<string> = new Set<FdKind>(['container', 'group', 'device', 'mig-data']);
+
+const NO_DEVICE_SIDE = 'the host model has no device side yet (src/model/host: process memory contents, eventfds, the edu device)';
+
+/** VfioHost: the VFIO fds, type1, sysfs and mmap. */
+export class VfioHostBackend implements IoctlBackend {
+  readonly missing = new Map<Op, string>(
+    (['poke', 'peek', 'eventfd', 'read_eventfd', 'dma', 'irq', 'mmio', 'config'] as Op[]).map((op) => [op, NO_DEVICE_SIDE]),
+  );
+  readonly host: VfioHost;
+
+  constructor(s: IoctlScript) {
+    this.host = new VfioHost({
+      kernel: s.kernel,
+      platform: platformFor(s.platform.machine, s.platform.smmuStage === undefined ? {} : { smmuStage: s.platform.smmuStage }),
+      devices: s.devices,
+      process: { rlimitMemlock: s.process.rlimitMemlock, capIpcLock: s.process.capIpcLock },
+    });
+  }
+
+  open(path: string) { return this.host.open(path); }
+  close(fd: number) { return this.host.close(fd); }
+  ioctl(fd: number, request: number, arg: unknown) { return this.host.ioctl(fd, request, arg); }
+  requestName(fd: number, request: number) { return nameOn(this.host.fdTable().find((f) => f.fd === fd)?.kind, request); }
+  mmap(length: bigint, prot: Prot) { return this.host.mmap(length, prot); }
+  read(path: string) { return this.host.read(path); }
+  poke(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  peek(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  eventfd(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  readEventfd(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  dma(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  irq(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  mmio(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  config(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+}
+
+/** The host model for a script. */
+export function hostBackend(s: IoctlScript): IoctlBackend {
+  return new VfioHostBackend(s);
+}

@@ -1,0 +1,56 @@
+// One output line of `iommu-lab ioctl` (formats/ioctl-script.md, "Output line"): `i`, `op`,
+// `request` for an ioctl, `ret`, `errno`, `errname` when errno != 0, then what the call produced
+// (`out`, `text`, `data`, `ok`, `pa`, `event`, `delivered`, `value`). Hex strings (lower case,
+// "0x", no padding) for addresses and sizes, integers for everything else, as in machine-image
+// output; byte strings as hex digits, two a byte, first byte first.
+
+import { errname } from '../../model/vfio/errno';
+import type { OpResult } from './backend';
+import type { Op } from './schema';
+
+const hex = (n: bigint | number) => `0x${BigInt(n).toString(16)}`;
+
+/** Field names (in `out`, its capabilities and in events) whose values are addresses or sizes.
+ *  The rest (argsz, flags, cap_offset, id, version, next, nr_iovas, avail, index, count,
+ *  num_regions, num_irqs) are integers. */
+const HEX_FIELDS = new Set([
+  'size', 'iova', 'vaddr', 'start', 'end', 'offset', 'iova_pgsizes', 'pgsize_bitmap', 'max_dirty_bitmap_size',
+  'pgsize', 'addr', 'pa', 'ipa', 'input', 'value',
+]);
+
+/** A value of `out` or `event` as JSON: hex for the HEX_FIELDS, integers otherwise (hex only if an
+ *  integer would not survive JSON, past 2^53). */
+function jsonValue(key: string | undefined, v: unknown): unknown {
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
+    if (key !== undefined && HEX_FIELDS.has(key)) return hex(v < 0 ? BigInt.asUintN(64, BigInt(v)) : v);
+    return typeof v === 'number' || (v >= -(2n ** 53n) && v < 2n ** 53n) ? Number(v) : hex(v);
+  }
+  if (v instanceof Uint8Array) return bytesHex(v);
+  if (Array.isArray(v)) return v.map((x) => jsonValue(key, x));
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, jsonValue(k, x)]));
+  }
+  return v;
+}
+
+export const bytesHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/** The output object for call `i`. `request` is the uapi name (or the number, for a request the
+ *  headers do not name). */
+export function formatResult(i: number, op: Op, request: string | number | undefined, r: OpResult): Record<string, unknown> {
+  const line: Record<string, unknown> = { i, op };
+  if (op === 'ioctl') line.request = request;
+  // mmap returns an address; everything else an integer (-1 on failure).
+  line.ret = op === 'mmap' && r.errno === 0 ? hex(r.ret) : Number(r.ret);
+  line.errno = r.errno;
+  if (r.errno !== 0) line.errname = r.errname ?? errname(r.errno);
+  if (r.out !== undefined) line.out = jsonValue(undefined, r.out);
+  if (r.text !== undefined) line.text = r.text;
+  if (r.data !== undefined) line.data = bytesHex(r.data);
+  if (r.ok !== undefined) line.ok = r.ok;
+  if (r.pa !== undefined) line.pa = hex(r.pa);
+  if (r.event !== undefined) line.event = jsonValue(undefined, r.event);
+  if (r.delivered !== undefined) line.delivered = r.delivered;
+  if (r.value !== undefined) line.value = hex(r.value);
+  return line;
+}

@@ -1,0 +1,52 @@
+// How each VFIO request takes its argument, so a script's `arg` can be checked before it runs:
+// by value (an int), a pointer to a struct (its fields by uapi name), a pointer to an int fd, a
+// string (the device name), or nothing. include/uapi/linux/vfio.h: each request's comment says
+// what it takes; the struct field names are those of the structs named here.
+
+import { VFIO_IOCTLS } from '../../model/vfio/ioctl';
+
+export type ArgKind =
+  | { kind: 'none' }
+  | { kind: 'value' }
+  | { kind: 'string'; what: string }
+  | { kind: 'struct'; struct: string; fields: readonly string[]; lists?: readonly string[]; objects?: Record<string, readonly string[]> };
+
+const STRUCTS: Record<string, ArgKind> = {
+  // _IO(VFIO_TYPE, VFIO_BASE + 0): no argument; returns VFIO_API_VERSION.
+  VFIO_GET_API_VERSION: { kind: 'none' },
+  // "Check whether an extension is supported": the extension id by value.
+  VFIO_CHECK_EXTENSION: { kind: 'value' },
+  // "Set the iommu to the given type": the type by value.
+  VFIO_SET_IOMMU: { kind: 'value' },
+  VFIO_GROUP_GET_STATUS: { kind: 'struct', struct: 'vfio_group_status', fields: ['argsz', 'flags'] },
+  // "(int)": a pointer to the container fd.
+  VFIO_GROUP_SET_CONTAINER: { kind: 'struct', struct: 'int (the container fd)', fields: ['fd'] },
+  VFIO_GROUP_UNSET_CONTAINER: { kind: 'none' },
+  // "(char *)": the device name.
+  VFIO_GROUP_GET_DEVICE_FD: { kind: 'string', what: 'the device name, e.g. "0000:00:02.0"' },
+  VFIO_DEVICE_GET_INFO: { kind: 'struct', struct: 'vfio_device_info', fields: ['argsz', 'flags', 'num_regions', 'num_irqs', 'cap_offset', 'pad'] },
+  VFIO_DEVICE_GET_REGION_INFO: { kind: 'struct', struct: 'vfio_region_info', fields: ['argsz', 'flags', 'index', 'cap_offset', 'size', 'offset'] },
+  VFIO_DEVICE_GET_IRQ_INFO: { kind: 'struct', struct: 'vfio_irq_info', fields: ['argsz', 'flags', 'index', 'count'] },
+  // data[] holds the eventfds (VFIO_IRQ_SET_DATA_EVENTFD) or bools (DATA_BOOL).
+  VFIO_DEVICE_SET_IRQS: { kind: 'struct', struct: 'vfio_irq_set', fields: ['argsz', 'flags', 'index', 'start', 'count', 'data'], lists: ['data'] },
+  VFIO_DEVICE_RESET: { kind: 'none' },
+  VFIO_IOMMU_GET_INFO: { kind: 'struct', struct: 'vfio_iommu_type1_info', fields: ['argsz', 'flags', 'iova_pgsizes', 'cap_offset', 'pad'] },
+  VFIO_IOMMU_MAP_DMA: { kind: 'struct', struct: 'vfio_iommu_type1_dma_map', fields: ['argsz', 'flags', 'vaddr', 'iova', 'size'] },
+  // data[] holds a struct vfio_bitmap with GET_DIRTY_BITMAP: given here as `bitmap`.
+  VFIO_IOMMU_UNMAP_DMA: {
+    kind: 'struct', struct: 'vfio_iommu_type1_dma_unmap', fields: ['argsz', 'flags', 'iova', 'size', 'bitmap'],
+    objects: { bitmap: ['pgsize', 'size', 'data'] },
+  },
+  VFIO_IOMMU_DIRTY_PAGES: { kind: 'struct', struct: 'vfio_iommu_type1_dirty_bitmap', fields: ['argsz', 'flags'] },
+};
+
+/** How `name` takes its argument; undefined for a request this table does not describe (any
+ *  argument is then passed as written). */
+export function argKind(name: string | undefined): ArgKind | undefined {
+  return name !== undefined && Object.hasOwn(STRUCTS, name) ? STRUCTS[name] : undefined;
+}
+
+/** Every uapi request name the headers have (the VFIO ones: ioctl.ts's table). */
+export function knownRequestNames(): string[] {
+  return VFIO_IOCTLS.map((d) => d.name);
+}
