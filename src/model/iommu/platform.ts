@@ -137,8 +137,10 @@ export interface Platform {
   getResvRegions(dev: DeviceSpec): ResvRegion[];
   /** msi_device_has_isolated_msi() */
   hasIsolatedMsi(dev: DeviceSpec): boolean;
-  /** iommu_paging_domain_alloc(dev) for VFIO type1, then iommu_enable_nesting() when `nesting`. */
-  allocUnmanagedDomain(opts: { nesting: boolean; pageTable?: (info: PageTableInfo) => IoPageTable }): IommuDomain | KErr;
+  /** iommu_paging_domain_alloc(dev) for VFIO type1, then iommu_enable_nesting() when `nesting`.
+   *  With `domainAttr` (the seed profile, 5.12): iommu_domain_alloc(bus), then
+   *  iommu_domain_set_attr(DOMAIN_ATTR_NESTING) before the first attach finalises it. */
+  allocUnmanagedDomain(opts: { nesting: boolean; domainAttr?: boolean; pageTable?: (info: PageTableInfo) => IoPageTable }): IommuDomain | KErr;
 }
 
 /** What a page-table factory needs to know to build the domain's tables. */
@@ -187,7 +189,24 @@ export function armVirt(opts: ArmVirtOptions = {}): Platform {
       return out;
     },
     hasIsolatedMsi: () => its,
-    allocUnmanagedDomain({ nesting, pageTable }) {
+    allocUnmanagedDomain({ nesting, domainAttr, pageTable }) {
+      if (nesting && domainAttr) {
+        // 5.12 + the seed series: arm_smmu_domain_set_attr(DOMAIN_ATTR_NESTING) succeeds on an
+        // unfinalised domain (stage = ARM_SMMU_DOMAIN_NESTED); at attach, arm_smmu_domain_finalise()
+        // refuses an SMMU without both stages (v15 04/12, dev_info "does not implement two stages")
+        // and otherwise finalises stage 2 only (the guest owns stage 1): ias = smmu->ias.
+        if (smmuStage !== 'nested') {
+          return kerr(ERRNO.EINVAL, 'arm_smmu_domain_finalise (arm_smmu_attach_dev, vfio_iommu_type1_attach_group)',
+            `the SMMU implements ${smmuStage === 's1' ? 'stage 1' : 'stage 2'} only: a nested domain needs both`,
+            ['arm-smmu-v3 9050000.smmuv3: does not implement two stages']);
+        }
+        const s2Bits = VIRT_SMMU_OAS;
+        return {
+          type: IOMMU_DOMAIN_UNMANAGED, ops: 'arm_smmu_ops', pgsizeBitmap, aperture: { start: 0n, end: (1n << BigInt(s2Bits)) - 1n },
+          stage: 's2', enforceCacheCoherency: false, msiCookie: null,
+          pt: pageTable?.({ stage: 's2', inputBits: s2Bits, pgsizeBitmap }) ?? new ListPageTable(),
+        };
+      }
       // arm_smmu_domain_alloc_paging(dev) -> arm_smmu_domain_finalise(): smmu_domain->smmu is set.
       if (nesting) {
         return kerr(ERRNO.EPERM, 'arm_smmu_enable_nesting (iommu_enable_nesting, vfio_iommu_type1_attach_group)',
@@ -246,7 +265,13 @@ export function x86Vtd(opts: X86VtdOptions = {}): Platform {
       return out;
     },
     hasIsolatedMsi: () => ir,
-    allocUnmanagedDomain({ nesting, pageTable }) {
+    allocUnmanagedDomain({ nesting, domainAttr, pageTable }) {
+      if (nesting && domainAttr) {
+        // 5.12: intel_iommu_domain_set_attr(DOMAIN_ATTR_NESTING) is -ENODEV without
+        // nested_mode_support() (QEMU's intel-iommu reports no nested translation).
+        return kerr(ERRNO.ENODEV, 'intel_iommu_domain_set_attr (iommu_domain_set_attr, vfio_iommu_type1_attach_group)',
+          'this VT-d does not support nested translation (nested_mode_support() is false)');
+      }
       if (nesting) {
         return kerr(ERRNO.EINVAL, 'iommu_enable_nesting (vfio_iommu_type1_attach_group)',
           'the VT-d domain ops have no enable_nesting');

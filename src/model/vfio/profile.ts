@@ -14,10 +14,16 @@
 //    vfio_dma_do_unmap() returns -EOVERFLOW for a wrapping range after the alignment checks.
 //    ASSUMPTION: the merged form equals that v5 posting (its later revisions agree on these
 //    checks; the merge itself was not read).
+// '5.12-nested' is the kernel the seed series (Eric Auger, IOMMU v15 / VFIO v13, April 2021) was
+// posted against, with the series applied: it never merged. VFIO_TYPE1_NESTING_IOMMU then set
+// DOMAIN_ATTR_NESTING on a domain from iommu_domain_alloc(bus) before its first attach, so the SMMU
+// finalised it as ARM_SMMU_DOMAIN_NESTED (src/model/vfio/nesting/, docs/nesting-2021-vs-iommufd.md).
+// The type1 order of checks is otherwise 6.12's (a simplification: 5.12's differs in details
+// the nesting lessons do not reach).
 
 import { VFIO_TYPE1_NESTING_IOMMU } from './ioctl';
 
-export type KernelId = '6.12' | '7.2';
+export type KernelId = '6.12' | '7.2' | '5.12-nested';
 
 export interface KernelProfile {
   id: KernelId;
@@ -28,6 +34,10 @@ export interface KernelProfile {
   /** MAP_DMA/UNMAP_DMA overflow handling: 'wrap-einval' (6.12: `iova + size - 1 < iova` ->
    *  -EINVAL, after the alignment check) or 'check-add-overflow' (later: -EOVERFLOW, checked first). */
   dmaOverflow: 'wrap-einval' | 'check-add-overflow';
+  /** The seed series is applied: SET_IOMMU(VFIO_TYPE1_NESTING_IOMMU) gives an
+   *  ARM_SMMU_DOMAIN_NESTED domain (DOMAIN_ATTR_NESTING before attach), and type1 answers
+   *  VFIO_IOMMU_SET_PASID_TABLE (+18), CACHE_INVALIDATE (+19) and SET_MSI_BINDING (+20). */
+  seedNesting?: boolean;
 }
 
 export const KERNEL_PROFILES: Readonly<Record<KernelId, KernelProfile>> = {
@@ -42,6 +52,13 @@ export const KERNEL_PROFILES: Readonly<Record<KernelId, KernelProfile>> = {
     label: 'Linux 7.2: type1 nesting retired (extension 6 answers 0), wrapping MAP_DMA returns EOVERFLOW',
     type1Nesting: false,
     dmaOverflow: 'check-add-overflow',
+  },
+  '5.12-nested': {
+    id: '5.12-nested',
+    label: "Linux 5.12 + Eric Auger's nesting series (VFIO v13 / IOMMU v15, 2021) — never merged",
+    type1Nesting: true,
+    dmaOverflow: 'wrap-einval',
+    seedNesting: true,
   },
 };
 

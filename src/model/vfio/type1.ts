@@ -29,6 +29,8 @@ import {
 } from './ioctl';
 import { PAGE_SHIFT, PAGE_SIZE, pinPagesRemote, unpinChunk, type PinnedChunk, type Process } from './pin';
 import type { KernelProfile } from './profile';
+import { seedNestingIoctl } from './nesting/ioctls';
+import { markNested } from './nesting/smmu-domain';
 
 const U64_MAX = (1n << 64n) - 1n;
 /** PAGE_MASK as an unsigned long: the initial iommu->pgsize_bitmap (vfio_iommu_type1_open()). */
@@ -204,9 +206,11 @@ export class VfioIommuType1 {
     if (this.domains.some((d) => d.groups.includes(group))) return kerr(ERRNO.EINVAL, where, `group ${group.id} is already attached`);
 
     // iommu_paging_domain_alloc(dev); in 6.12 then iommu_enable_nesting() when iommu->nesting.
-    const alloc = this.env.platform.allocUnmanagedDomain({ nesting: this.nesting, pageTable: this.env.pageTable });
+    const seed = this.env.profile.seedNesting === true;
+    const alloc = this.env.platform.allocUnmanagedDomain({ nesting: this.nesting, domainAttr: seed, pageTable: this.env.pageTable });
     if ('errno' in alloc) return alloc;
     const domain = alloc;
+    if (seed && this.nesting) markNested(domain);                       // ARM_SMMU_DOMAIN_NESTED (nesting/)
     if (this.env.hw !== undefined) domain.hw = this.env.hw;
     group.attached = { kind: 'domain', domain };                         // iommu_attach_group()
     const detach = () => { group.attached = { kind: 'blocking' }; };   // iommu_detach_group()
@@ -375,8 +379,11 @@ export class VfioIommuType1 {
         return this.unmapDma(arg as DmaUnmapArg | null | undefined);
       case VFIO_IOMMU_DIRTY_PAGES:
         return this.dirtyPages(arg as DirtyArg | null | undefined);
-      default:
-        return fail(kerr(ERRNO.ENOTTY, 'vfio_iommu_type1_ioctl', `request 0x${cmd.toString(16)} is not a type1 ioctl`));
+      default: {
+        // The seed series' SET_PASID_TABLE, CACHE_INVALIDATE, SET_MSI_BINDING (+18..+20).
+        const seed = this.env.profile.seedNesting ? seedNestingIoctl({ domains: this.domains, hw: this.env.hw }, cmd, arg) : null;
+        return seed ?? fail(kerr(ERRNO.ENOTTY, 'vfio_iommu_type1_ioctl', `request 0x${cmd.toString(16)} is not a type1 ioctl`));
+      }
     }
   }
 
