@@ -12,6 +12,7 @@
 
 import { readError } from './read-error';
 import { describeItsEvent } from '../model/its/describe';
+import { describeHostCall } from '../model/vfio/describe';
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, LineMap } from '../lang/diagnostics';
 import { show, type Value } from '../lang/values';
@@ -362,6 +363,7 @@ function describeEvent(e: Exclude<TraceEvent, FetchEvent>): string {
       return `MMIO ${e.write ? 'write' : 'read'} ${e.name} ${hex(e.value)}${e.note ? ` (${e.note})` : ''}`;
     case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
       return describeItsEvent(e);
+    case 'host.call': return describeHostCall(e.record);
   }
 }
 

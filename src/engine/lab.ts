@@ -15,6 +15,7 @@ export const labAdapter: MachineAdapter<LabMachine, LabSnapshot> = {
   restore: (s) => LabMachine.fromSnapshot(s),
   trace: (m) => m.trace,
   digest: (m) => m.digest(),
+  canSnapshot: (m) => m.canSnapshot(),             // false once the program's VFIO host exists
 };
 
 export type LabSession = Session<LabMachine, LabSnapshot>;

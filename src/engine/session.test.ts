@@ -115,6 +115,41 @@ describe('time travel', () => {
     }), { numRuns: 40 });
   });
 
+  it('a machine that refuses snapshots (a LabMachine with a VFIO host) is replayed from the last good one', () => {
+    // The fake refuses once its counter passes 10: as a LabMachine refuses once its host exists.
+    // Steps: 2 per iteration (loop header, add) + ..., so the counter passes 10 near step 22.
+    const src = 'for i in 0..60 {\n  m.add(1)\n}\n';
+    let snapshots = 0, refused = 0;
+    const refusing = {
+      ...fakeAdapter,
+      snapshot: (m: FakeMachine) => {
+        if (m.counter > 10n) throw new Error('snapshot of a machine that refused');
+        snapshots++;
+        return fakeAdapter.snapshot(m);
+      },
+      canSnapshot: (m: FakeMachine) => { const ok = m.counter <= 10n; if (!ok) refused++; return ok; },
+    };
+    const mk = () => new Session(src, parse(src).program, fakeRegistry, refusing, { snapshotEvery: 4 });
+    const s = mk();
+    s.run();
+    expect(refused).toBeGreaterThan(0);              // the session asked, and skipped
+    expect(snapshots).toBeLessThanOrEqual(7);        // the boot and steps 4, 8, ..., 20 at most: counter <= 10
+    // Back and seek give what a fresh reference run (which never replays) gives at each position.
+    for (const target of [100, 60, 23, 22, 5, 0, 120, 40]) {
+      s.seek({ step: target, access: 0 });
+      const fresh = session(src, { snapshotEvery: 1_000_000 });
+      fresh.seek({ step: target, access: 0 });
+      expect(s.digestAt(), `step ${target}`).toBe(fresh.digestAt());
+      expect(s.visibleEvents(), `step ${target}`).toEqual(fresh.visibleEvents());
+      expect(s.machineAt().counter, `step ${target}`).toBe(fresh.machineAt().counter);
+    }
+    s.seek({ step: 50, access: 0 });
+    expect(s.back()).toEqual({ step: 49, access: 0 });
+    const fresh = session(src, { snapshotEvery: 1_000_000 });
+    fresh.seek({ step: 49, access: 0 });
+    expect(s.digestAt()).toBe(fresh.digestAt());
+  });
+
   it('is deterministic: two runs give the same records, byte for byte', () => {
     const a = session(LONG); a.run();
     const b = session(LONG); b.run();

@@ -28,6 +28,9 @@ export interface MachineAdapter<M, S> {
   trace(m: M): Trace;
   /** A deterministic fingerprint of the whole state (tests). */
   digest(m: M): string;
+  /** Whether `snapshot` can take this machine now (absent: always). A LabMachine with a host side
+   *  cannot; the session then skips snapshots and replays from the last one it has. */
+  canSnapshot?(m: M): boolean;
 }
 
 export interface SessionOptions {
@@ -152,7 +155,9 @@ export class Session<M, S> {
     this.records.push(rec);
     this.eventsSinceSnapshot += events.length;
     if (out.error) this.stop(out.error, 'error');
-    else if (live.at % this.opts.snapshotEvery === 0 || this.eventsSinceSnapshot >= SNAPSHOT_EVENTS) this.takeSnapshot(live);
+    else if ((live.at % this.opts.snapshotEvery === 0 || this.eventsSinceSnapshot >= SNAPSHOT_EVENTS) && this.canSnapshot(live)) {
+      this.takeSnapshot(live);
+    }
     return true;
   }
 
@@ -171,6 +176,13 @@ export class Session<M, S> {
     if (out.expect) r.expect = out.expect;
     if (out.error) r.error = out.error;
     return r;
+  }
+
+  /** A machine that refuses snapshots (a LabMachine once its VFIO host exists) is replayed from the
+   *  last snapshot taken before that: back and seek re-execute the steps since. Programs with a host
+   *  are short (tens of system calls, no 1G maps), so that replay stays cheap. */
+  private canSnapshot(l: Live<M>): boolean {
+    return this.adapter.canSnapshot?.(l.machine) ?? true;
   }
 
   private takeSnapshot(l: Live<M>): void {

@@ -4,6 +4,7 @@
 // 2^52); input addresses (IOVAs) are bigint because they are 64-bit.
 
 import type { EventRecord } from './smmuv3/events';
+import type { HostCallRecord } from './vfio/calls';
 
 /** What a fetch read: the names of the machine-image format's `accesses[].what`. */
 export type FetchWhat = 'L1STD' | 'STE' | 'L1CD' | 'CD' | 'S1' | 'S2';
@@ -122,8 +123,14 @@ export type ItsEvent = ItsRegEvent | ItsCmdEvent | ItsTableEvent | ItsMsiEvent |
 
 export interface ItsTraceSink { push(...events: ItsEvent[]): number }
 
+// ---- model/vfio: the host side ------------------------------------------------------------
+/** A system call a program made to the host kernel (open, close, an ioctl, mmap, a sysfs read)
+ *  and the kernel's answer: a refusal is a result (`record.result.errno`), with `where` and `why`. */
+export interface HostCallEvent { type: 'host.call'; record: HostCallRecord }
+
 export type TraceEvent =
   | MemReadEvent | MemWriteEvent
+  | HostCallEvent
   | TxnEvent | FetchEvent | TlbEvent | CfgEvent | DoneEvent
   | CmdEvent | InvEvent | EvtqEvent | RegEvent
   | ItsEvent;

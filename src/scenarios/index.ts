@@ -8,6 +8,7 @@ import nestedWalk from './02-nested-walk.lab?raw';
 import staleIotlb from './03-stale-iotlb.lab?raw';
 import s2FaultOnS1Table from './04-s2-fault-on-s1-table.lab?raw';
 import exerciseStaleRing from './05-exercise-stale-ring.lab?raw';
+import msiWindowEinval from './06-msi-window-einval.lab?raw';
 
 export interface Lesson {
   /** Stable id, for links and the app's lesson list. */
@@ -87,6 +88,18 @@ export const LESSONS: readonly Lesson[] = [
       'SMMU to forget with what the SMMU had remembered.',
     source: exerciseStaleRing,
     exercise: true,
+  },
+  {
+    id: 'msi-window-einval',
+    file: '06-msi-window-einval.lab',
+    title: 'The MSI window: a MAP_DMA VFIO refuses with EINVAL',
+    narrative:
+      'On an Arm host with an SMMUv3, Linux keeps 1 MiB of every device\'s IOVA space at 0x800_0000 for MSI ' +
+      'doorbells, and sysfs lists it among the group\'s reserved regions. The program plays the VMM on Linux 6.12 ' +
+      '(LTS): it asks VFIO type1 to map guest RAM there, and the kernel answers EINVAL from ' +
+      'vfio_iommu_iova_dma_valid, a result the program checks, not a crash. VFIO_IOMMU_GET_INFO, asked twice as ' +
+      'QEMU asks it, reports the two IOVA ranges a VMM may use, and a mapping that ends just below the window succeeds.',
+    source: msiWindowEinval,
   },
 ];
 

@@ -15,7 +15,7 @@ export const TIMELINE_GROUP_INFO: Record<TimelineGroup, { label: string; about: 
   walk: { label: 'walk reads', about: 'smmu.fetch of S1 and S2 descriptors' },
   tlb: { label: 'TLB', about: 'smmu.tlb lookups (hit or miss) and TLB invalidations' },
   config: { label: 'config', about: 'configuration-cache lookups, STE/CD/L1STD/L1CD fetches, CFGI invalidations' },
-  commands: { label: 'commands', about: 'smmu.cmd: each command the SMMU takes from the Command queue' },
+  commands: { label: 'commands', about: 'smmu.cmd: each command the SMMU takes from the Command queue; host.call: each system call to the host kernel' },
   events: { label: 'events', about: 'smmu.evtq: event records offered to the Event queue' },
   registers: { label: 'registers', about: 'smmu.reg: MMIO reads and writes' },
   memory: { label: 'memory', about: 'mem.read and mem.write by software (runs by one writer folded)' },

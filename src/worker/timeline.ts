@@ -9,6 +9,7 @@
 // numbers, extended as the session grows.
 
 import { describeItsEvent } from '../model/its/describe';
+import { describeHostCall } from '../model/vfio/describe';
 import type { Position, StepRecord } from '../engine/session';
 import { hexGrouped } from '../model/bits';
 import type { EventRecord } from '../model/smmuv3/events';
@@ -51,6 +52,7 @@ function groupOf(e: TraceEvent): TimelineGroup {
     case 'its.cmd': return 'commands';
     case 'its.table': return 'memory';
     case 'its.msi': case 'its.lpi': case 'its.done': return 'events';
+    case 'host.call': return 'commands';
   }
 }
 
@@ -347,5 +349,6 @@ export function eventText(events: readonly TraceEvent[], i: number): string {
       return `MMIO ${e.write ? 'write' : 'read'} ${e.name} ${e.write ? '<-' : '->'} ${h(e.value)}${e.note ? ` (${e.note})` : ''}`;
     case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
       return describeItsEvent(e);
+    case 'host.call': return describeHostCall(e.record);
   }
 }

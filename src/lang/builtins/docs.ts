@@ -40,6 +40,28 @@ const ACTORS: readonly { actor: Actor; title: string; doc: string }[] = [
     title: 'mem: physical memory',
     doc: 'A program\'s own 64-bit reads and writes of physical memory: STEs, CDs, descriptors, queue entries.',
   },
+  {
+    actor: 'vfio',
+    title: 'vfio: the VFIO uapi (type1)',
+    doc: 'What a VMM such as QEMU asks of the host kernel through /dev/vfio: open the container and group files ' +
+      'and make their ioctls, as the upstream uapi (include/uapi/linux/vfio.h) defines them, answered by the host ' +
+      'model of docs/host-side.md (Linux 6.12 (LTS) unless host.kernel says otherwise). The first vfio, process or sysfs ' +
+      'call starts the host with what host.platform, host.kernel, host.pci_device, host.rmr, host.reserved, host.rmrr ' +
+      'and host.process declared. A refusal is the kernel\'s answer, not an error of the program: every call returns ' +
+      'ret, errno and errname ("" on success), the kernel function that chose the errno (where) and why, and the ' +
+      'trace shows it as a host.call event.',
+  },
+  {
+    actor: 'process',
+    title: 'process: the calling process',
+    doc: 'The VMM process itself: its memory (mmap, poke, peek), its locked_vm and its CAP_IPC_LOCK, which decide ' +
+      'what VFIO_IOMMU_MAP_DMA may pin.',
+  },
+  {
+    actor: 'sysfs',
+    title: 'sysfs: the host\'s sysfs',
+    doc: 'Files the host kernel publishes under /sys: what an administrator, or a VMM, reads before assigning a device.',
+  },
 ];
 
 const UNITS: readonly [bigint, string][] = [[1n << 40n, 'T'], [1n << 30n, 'G'], [1n << 20n, 'M'], [1n << 10n, 'K']];

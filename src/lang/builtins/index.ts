@@ -6,11 +6,16 @@ import type { Builtin } from '../registry-types';
 import { DEV_BUILTINS } from './dev';
 import { GUEST_BUILTINS } from './guest';
 import { HOST_BUILTINS } from './host';
+import { HOST_DECL_BUILTINS } from './host-decl';
 import { MEM_BUILTINS } from './mem';
+import { PROC_BUILTINS } from './process';
 import { SMMU_BUILTINS } from './smmu';
+import { SYSFS_BUILTINS } from './sysfs';
+import { VFIO_BUILTINS } from './vfio';
 
 export const BUILTINS: readonly Builtin<LabMachine>[] = [
   ...HOST_BUILTINS, ...GUEST_BUILTINS, ...DEV_BUILTINS, ...SMMU_BUILTINS, ...MEM_BUILTINS,
+  ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS,
 ];
 
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));

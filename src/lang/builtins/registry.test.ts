@@ -46,6 +46,7 @@ describe('the builtins registry', () => {
       'let nic = host.assign("0000:01:00.0", sid: 0x10)', 'let pt = guest.s1.new()',
       'let cd = guest.cd(asid: 7, ttb0: pt)', 'let ste = smmu.ste_addr(0x10)',
       'let hpt = host.s1.new()', 'let hcd = host.cd(ttb0: hpt)',
+      'let c = vfio.open("/dev/vfio/vfio")', 'let g = vfio.open("/dev/vfio/2")', 'let buf = process.mmap(2M)',
     ];
     for (const b of BUILTINS) {
       // An example that makes one of these variables takes that line's place.

@@ -27,6 +27,12 @@ import { CR0_CMDQEN, CR0_EVENTQEN, CR0_SMMUEN, CR2_RECINVSID, REG, type Register
 import { Smmu } from '../smmuv3/smmu';
 import { restoreSmmu, type SmmuState, snapshotSmmu } from '../smmuv3/snapshot';
 import type { Trace } from '../trace';
+import type { ArmVirtOptions, Machine as HostMachine, X86VtdOptions } from '../iommu/platform';
+import type { DeviceSpec } from '../iommu/group';
+import type { HostCallRecord } from '../vfio/calls';
+import type { ProcessOptions } from '../vfio/pin';
+import type { KernelId } from '../vfio/profile';
+import type { VfioHost } from '../vfio/vfio';
 import { PageTableBuilder, type Perm, type TableAllocator, type TableIO } from '../vmsa/builder';
 import { type GranuleShift, levelShift, s1StartLevel, startIndexBits } from '../vmsa/geometry';
 
@@ -141,6 +147,20 @@ interface LabState {
   lastEvent: EventRecord | null;
 }
 
+/** What a program declared about the host side before its first host-side call: the platform,
+ *  the kernel profile, the PCI devices and the calling process (plain data). */
+export interface LabHostSpec {
+  platform: { machine: HostMachine } & ArmVirtOptions & X86VtdOptions;
+  kernel: KernelId;
+  devices: DeviceSpec[];
+  process: ProcessOptions;
+}
+
+/** arm64-virt with a stage-1 SMMU, Linux 6.12, no devices, RLIMIT_MEMLOCK unlimited. */
+export function defaultHostSpec(): LabHostSpec {
+  return { platform: { machine: 'arm64-virt', smmuStage: 's1' }, kernel: '6.12', devices: [], process: {} };
+}
+
 /** Everything that can change, as plain structured-clone-able data. */
 export interface LabSnapshot {
   version: 1;
@@ -148,6 +168,8 @@ export interface LabSnapshot {
   smmu: SmmuState;
   regs: RegistersState;
   lab: LabState;
+  /** The host declared so far (absent in older snapshots: the default). */
+  host?: LabHostSpec;
 }
 
 // ---- the machine ----------------------------------------------------------------------------
@@ -158,6 +180,13 @@ export class LabMachine {
   readonly regs: SmmuRegisters;
   private traceArr: Trace = [];
   private s: LabState;
+  /** The host side as the program declared it so far; the first host-side call builds `vfio` from it. */
+  hostSpec: LabHostSpec = defaultHostSpec();
+  /** VFIO type1 on the declared platform, made by the first host-side call (src/lang/builtins/
+   *  vfio-host.ts); null until then. A class graph, not plain data: see canSnapshot. */
+  vfio: VfioHost | null = null;
+  /** Every host-side call the program made, in order, with the kernel's answer. */
+  readonly hostCalls: HostCallRecord[] = [];
 
   /** A fresh machine, probed and reset by the host driver; or, given a snapshot, that state. */
   constructor(from?: LabSnapshot) {
@@ -170,6 +199,7 @@ export class LabMachine {
       this.regs.restore(from.regs);
       restoreSmmu(this.smmu, from.smmu);
       this.s = structuredClone(from.lab);
+      if (from.host !== undefined) this.hostSpec = structuredClone(from.host);
     } else {
       this.s = {
         devices: [], vms: [], pts: [], cds: [], hostNext: HOST_MEM_BASE, strtabBase: 0, cmdqBase: 0, evtqBase: 0,
@@ -707,13 +737,21 @@ export class LabMachine {
 
   // ---- snapshots ------------------------------------------------------------------------------
 
+  /** False once the host side exists: a VfioHost is a graph of objects (fds, groups, domains,
+   *  pinned chunks) that a snapshot cannot hold, so a session replays from an earlier one. */
+  canSnapshot(): boolean {
+    return this.vfio === null;
+  }
+
   snapshot(): LabSnapshot {
+    if (!this.canSnapshot()) throw new RangeError('a machine with a host side (VFIO) cannot be snapshotted');
     return {
       version: 1,
       mem: this.mem.exportImage(),
       smmu: snapshotSmmu(this.smmu),
       regs: this.regs.snapshot(),
       lab: structuredClone(this.s),
+      host: structuredClone(this.hostSpec),
     };
   }
 
@@ -737,6 +775,8 @@ export class LabMachine {
     h.str(canonical({ ...sm, tlb, cfg }));
     h.str(canonical(this.regs.snapshot()));
     h.str(canonical(this.s));
+    h.str(canonical(this.hostSpec));
+    h.str(canonical(this.hostCalls));
     return h.hex();
   }
 }

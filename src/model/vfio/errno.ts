@@ -56,7 +56,9 @@ export const ERRNO = {
   EBADMSG: 74,
   EOVERFLOW: 75,
   EBADFD: 77,
+  EMSGSIZE: 90,
   EOPNOTSUPP: 95,
+  EADDRINUSE: 98,
   ETIMEDOUT: 110,
   ECANCELED: 125,
 } as const;

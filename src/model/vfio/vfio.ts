@@ -27,6 +27,11 @@ import {
 import { Process, type ProcessOptions } from './pin';
 import { DEFAULT_KERNEL, kernelProfile, type KernelId, type KernelProfile } from './profile';
 import { DMA_ENTRY_LIMIT_DEFAULT, NotModelled, VfioIommuType1, type Outcome, type Type1Env } from './type1';
+import type { VfioPciCore } from './device';
+import { EventFd } from './eventfd';
+import type { IommufdHw } from '../iommufd/hw';
+import { IommufdHost, type IommufdFdEntry } from '../iommufd/host';
+import { iommufdRequestCode } from '../iommufd/uapi';
 
 /** What a system call returned, as the ioctl script reports it (formats/ioctl-script.md): ret (-1
  *  on failure, as libc returns it), errno (0 on success) and its name, what the kernel wrote back
@@ -55,6 +60,11 @@ export interface HostOptions {
   pageTable?: (info: PageTableInfo) => IoPageTable;
   /** The IOMMU driver and hardware below: STEs and TLB invalidations (default: none). */
   hw?: IommuHw;
+  /** vfio-pci over the device models (src/model/vfio/device.ts): device fd ioctls and
+   *  read/write. Without one, device fd ioctls are not modelled. */
+  pci?: VfioPciCore;
+  /** The SMMU below iommufd (/dev/iommu is there only with one; src/model/iommufd/). */
+  iommufdHw?: IommufdHw;
 }
 
 /** struct vfio_container */
@@ -92,7 +102,9 @@ export class VfioGroup {
 type FdEntry =
   | { kind: 'container'; container: Container }
   | { kind: 'group'; group: VfioGroup }
-  | { kind: 'device'; device: VfioDevice; group: VfioGroup };
+  | { kind: 'device'; device: VfioDevice; group: VfioGroup }
+  | { kind: 'eventfd'; efd: EventFd }
+  | IommufdFdEntry;
 
 const ok = (ret: number | bigint, out?: Record<string, unknown>, log: string[] = []): SysResult =>
   (out === undefined ? { ret, errno: 0, log } : { ret, errno: 0, out, log });
@@ -111,6 +123,9 @@ export class VfioHost {
   private readonly containers: Container[] = [];
   private nextContainer = 0;
   private readonly type1Env: Type1Env;
+  private readonly pci: VfioPciCore | undefined;
+  /** /dev/iommu, the device cdevs and vEVENTQ fds (src/model/iommufd/host.ts). */
+  readonly iommufd: IommufdHost;
 
   constructor(opts: HostOptions) {
     const profile = kernelProfile(opts.kernel ?? DEFAULT_KERNEL);
@@ -137,6 +152,15 @@ export class VfioHost {
       hw: opts.hw,
     };
     if (opts.hw !== undefined) for (const g of this.iommuGroups.values()) g.hw = opts.hw;
+    this.pci = opts.pci;
+    this.iommufd = new IommufdHost({
+      profile, process: this.process, hw: opts.iommufdHw, allowUnsafeInterrupts: opts.allowUnsafeInterrupts ?? false,
+      devices: () => [...this.vfioGroups.values()].flatMap((g) => g.devices.map((d) => ({ group: g.iommuGroup, spec: d.spec, groupOpen: () => g.opened }))),
+      newFd: (e) => this.newFd(e),
+      fdKind: (fd) => this.fds.get(fd)?.kind,
+      fdEntry: (fd) => { const x = this.fds.get(fd); return x !== undefined && isIommufdEntry(x) ? x : undefined; },
+      openFiles: () => [...this.fds.values()].filter(isIommufdEntry),
+    });
   }
 
   /** Every live container (open or held by a group). */
@@ -170,6 +194,8 @@ export class VfioHost {
       group.fileRefs++;
       return ok(this.newFd({ kind: 'group', group }));
     }
+    const viaIommufd = this.iommufd.open(path);
+    if (viaIommufd !== null) return viaIommufd;
     return err(kerr(ERRNO.ENOENT, 'open', `${path} is not modelled or does not exist`));
   }
 
@@ -179,6 +205,7 @@ export class VfioHost {
     this.fds.delete(fd);
     if (e.kind === 'group') this.putGroupFile(e.group);
     if (e.kind === 'device') this.closeDevice(e.device, e.group);
+    if (isIommufdEntry(e)) this.iommufd.close(e);
     // A container fd: vfio_fops_release() drops the file's reference; groups keep the container.
     return ok(0);
   }
@@ -193,6 +220,7 @@ export class VfioHost {
   /** vfio_device_fops_release() -> vfio_df_group_close() -> vfio_df_close(). */
   private closeDevice(device: VfioDevice, group: VfioGroup): void {
     if (--device.openCount > 0) return;
+    this.pci?.release(device.spec.bdf);                                // vfio_pci_core_close_device()
     // The last close: vfio_device_group_unuse_iommu() -> vfio_group_unuse_container().
     group.containerUsers--;
     this.putGroupFile(group);
@@ -204,14 +232,18 @@ export class VfioHost {
    *  arguments, an object with the uapi field names for pointers ({fd} for a pointer to an int fd),
    *  a string for GET_DEVICE_FD, null or undefined for an unreadable pointer. */
   ioctl(fd: number, request: number | string, arg?: unknown): SysResult {
-    const cmd = typeof request === 'number' ? request : requestCode(request);
+    const cmd = typeof request === 'number' ? request : requestCode(request) ?? iommufdRequestCode(request);
     if (cmd === undefined) throw new RangeError(`unknown ioctl request name ${String(request)}`);
     const e = this.fds.get(fd);
     if (e === undefined) return err(kerr(ERRNO.EBADF, 'ioctl', `fd ${fd} is not open`));
     switch (e.kind) {
       case 'container': return this.containerIoctl(e.container, cmd, arg);
       case 'group': return this.groupIoctl(e.group, cmd, arg);
-      case 'device': throw new NotModelled('VFIO device fd ioctls (later work)');
+      case 'device':
+        if (this.pci === undefined) throw new NotModelled('VFIO device fd ioctls without a device model (HostOptions.pci)');
+        return fromOutcome(this.pci.ioctl(e.device.spec.bdf, cmd, arg, (n) => this.eventfdLookup(n)));
+      case 'eventfd': return err(kerr(ERRNO.ENOTTY, 'vfs_ioctl', `fd ${fd} is an eventfd, which has no ioctls`));
+      default: return this.iommufd.ioctl(e, cmd, arg);
     }
   }
 
@@ -360,6 +392,7 @@ export class VfioHost {
       }
       g.containerUsers++;
       g.fileRefs++;                                                    // get_file(group->opened_file)
+      this.pci?.open(device.spec.bdf);                                 // vfio_pci_core_open_device()
     }
     device.openCount++;
     return ok(this.newFd({ kind: 'device', device, group: g }));
@@ -376,17 +409,81 @@ export class VfioHost {
     return { ret: text.length, errno: 0, text, log: [] };
   }
 
+  /** read(fd, buf, count) of a vEVENTQ fd (src/model/iommufd/host.ts). */
+  readFd(fd: number, count: number): SysResult {
+    const e = this.fds.get(fd);
+    if (e === undefined) return err(kerr(ERRNO.EBADF, 'read', `fd ${fd} is not open`));
+    if (!isIommufdEntry(e)) return err(kerr(ERRNO.EINVAL, 'read', `fd ${fd} is not readable in this model`));
+    return this.iommufd.read(e, count);
+  }
+
+  // ---- eventfds and device fd read/write (src/model/vfio/eventfd.ts, device.ts) -------------------
+
+  /** eventfd(0, 0): a new counter, its fd in ret. */
+  eventfd(): SysResult {
+    return ok(this.newFd({ kind: 'eventfd', efd: new EventFd() }));
+  }
+
+  /** read(2) of an eventfd: the count in ret (0 when nothing was signalled: the script's
+   *  read_eventfd never blocks). */
+  readEventfd(fd: number): SysResult {
+    const e = this.fds.get(fd);
+    if (e === undefined) return err(kerr(ERRNO.EBADF, 'read', `fd ${fd} is not open`));
+    if (e.kind !== 'eventfd') return err(kerr(ERRNO.EINVAL, 'read', `fd ${fd} is not an eventfd`));
+    return ok(e.efd.read());
+  }
+
+  /** The eventfd behind an fd (eventfd_ctx_fdget()); undefined if it is not one. */
+  eventfdOf(fd: number): EventFd | undefined {
+    const e = this.fds.get(fd);
+    return e?.kind === 'eventfd' ? e.efd : undefined;
+  }
+
+  private eventfdLookup(fd: number): EventFd | 'EBADF' | 'EINVAL' {
+    const e = this.fds.get(fd);
+    if (e === undefined) return 'EBADF';
+    return e.kind === 'eventfd' ? e.efd : 'EINVAL';
+  }
+
+  /** The open device fds of a device (the CLI's mmio and config go through the first). */
+  deviceFds(bdf: string): number[] {
+    return [...this.fds.entries()].filter(([, e]) => e.kind === 'device' && e.device.spec.bdf === bdf).map(([fd]) => fd);
+  }
+
+  /** pread(fd, size, offset) / pwrite() on a device fd: `offset` is VFIO_PCI_INDEX_TO_OFFSET(region)
+   *  plus the offset inside it; the value read (or written) in out.value, the byte count in ret. */
+  deviceRw(fd: number, offset: bigint, size: number, value?: bigint): SysResult {
+    const e = this.fds.get(fd);
+    const op = value === undefined ? 'pread' : 'pwrite';
+    if (e === undefined) return err(kerr(ERRNO.EBADF, op, `fd ${fd} is not open`));
+    if (e.kind !== 'device' || this.pci === undefined) return err(kerr(ERRNO.EINVAL, op, `fd ${fd} is not a modelled VFIO device fd`));
+    const r = value === undefined ? this.pci.read(e.device.spec.bdf, offset, size) : this.pci.write(e.device.spec.bdf, offset, size, value);
+    if ('errno' in r) return err(r);
+    return ok(size, { value: r.value });
+  }
+
   /** mmap() of anonymous private memory: the address in ret. */
   mmap(length: bigint, prot: { read: boolean; write: boolean } = { read: true, write: true }): SysResult {
     return ok(this.process.mmap(length, prot));
   }
 
   /** The fd table, for views and tests. */
-  fdTable(): { fd: number; kind: FdEntry['kind']; id: string }[] {
-    return [...this.fds.entries()].map(([fd, e]) => ({
-      fd, kind: e.kind,
-      id: e.kind === 'container' ? `container ${e.container.id}` : e.kind === 'group' ? `group ${e.group.id}` : e.device.spec.bdf,
-    }));
+  fdTable(): { fd: number; kind: 'container' | 'group' | 'device'; id: string }[] {
+    const out: { fd: number; kind: 'container' | 'group' | 'device'; id: string }[] = [];
+    for (const [fd, e] of this.fds) {
+      if (e.kind === 'container') out.push({ fd, kind: e.kind, id: `container ${e.container.id}` });
+      else if (e.kind === 'group') out.push({ fd, kind: e.kind, id: `group ${e.group.id}` });
+      else if (e.kind === 'device') out.push({ fd, kind: e.kind, id: e.device.spec.bdf });
+      else if (e.kind === 'cdev') out.push({ fd, kind: 'device', id: this.iommufd.describe(e) });   // a device cdev is a VFIO device fd
+    }
+    return out;
+  }
+
+  /** The iommufd-side fds (/dev/iommu, vEVENTQs), for views and tests. */
+  iommufdFds(): { fd: number; kind: 'iommufd' | 'veventq'; id: string }[] {
+    const out: { fd: number; kind: 'iommufd' | 'veventq'; id: string }[] = [];
+    for (const [fd, e] of this.fds) if (e.kind === 'iommufd' || e.kind === 'veventq') out.push({ fd, kind: e.kind, id: this.iommufd.describe(e) });
+    return out;
   }
 
   /** The container behind a container fd (tests and views). */
@@ -394,6 +491,10 @@ export class VfioHost {
     const e = this.fds.get(fd);
     return e?.kind === 'container' ? e.container : undefined;
   }
+}
+
+function isIommufdEntry(e: FdEntry): e is IommufdFdEntry {
+  return e.kind === 'iommufd' || e.kind === 'cdev' || e.kind === 'veventq';
 }
 
 function fromOutcome(o: Outcome): SysResult {

@@ -1,0 +1,109 @@
+// IommufdHw on a LabMachine: the modelled SMMUv3 with its stream table, command and event queues
+// in host memory. A stage-2 (nest parent) domain is a LabMachine VM: its VMID and the stage-2
+// tables the SMMU walks; IOAS_MAP writes those tables (s2Map), so the guest's RAM as the host
+// mapped it is exactly what the SMMU translates through. A stage-1 domain is the host's own
+// io-pgtable and CD (host.s1.new / host.cd).
+
+import { ListPageTable, type IoPageTable } from '../iommu/domain';
+import type { DeviceSpec } from '../iommu/group';
+import { IOMMU_READ, IOMMU_WRITE } from '../iommu/resv';
+import type { LabDevice, LabMachine, LabVm } from '../lab/machine';
+import { type CmdWords, encodeCmd } from '../smmuv3/commands';
+import { drainEvents, submitCommands } from '../smmuv3/driver';
+import { qEmpty, qMask } from '../smmuv3/queues';
+import { REG } from '../smmuv3/regs';
+import type { HwPaging, IommufdHw } from './hw';
+
+/** arm_smmu_domain_finalise(): a stage-2 domain's ias; 44 bits as the arm64-virt preset's SMMU
+ *  (iommu/platform.ts VIRT_SMMU_OAS). Stage 1: 48 (VA_BITS 48, no VAX). */
+const S2_INPUT_BITS = 44;
+const S1_INPUT_BITS = 48;
+/** arm_lpae_restrict_pgsizes() with a 4K granule: 4K | 2M | 1G (iommu/platform.ts). */
+const PGSIZES = 0x1000n | 0x200000n | 0x40000000n;
+
+export interface LabHwOptions {
+  /** StreamID of each device by BDF (a single-SID PCI function, as iommufd requires). */
+  sids: Record<string, number>;
+  /** ARM_SMMU_FEAT_NESTING: both stages (platform smmu_stage "nested"). Default true. */
+  nesting?: boolean;
+}
+
+interface LabPaging extends HwPaging {
+  vm?: LabVm;
+  cd?: number;
+}
+
+export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
+  const dev = (d: DeviceSpec): LabDevice => {
+    const sid = opts.sids[d.bdf];
+    if (sid === undefined) throw new RangeError(`no StreamID given for ${d.bdf}`);
+    return lab.devices.find((x) => x.sid === sid) ?? lab.assign(d.bdf, sid);
+  };
+  let nextAsid = 1;
+  return {
+    nesting: opts.nesting ?? true,
+    streamId: (d) => dev(d).sid,
+    allocPaging(stage): LabPaging {
+      if (stage === 's2') {
+        let vmid = 1;                                   // ida_alloc_range(&smmu->vmid_map, 1, ...)
+        while (lab.vms.some((v) => v.vmid === vmid)) vmid++;
+        const vm = lab.createVm(vmid, S2_INPUT_BITS, 12);
+        return { stage, inputBits: S2_INPUT_BITS, pgsizeBitmap: PGSIZES, pt: s2Table(lab, vm), vmid, s2Words: lab.steS2Words(vm), vm };
+      }
+      const pt = lab.newHostPt(12, S1_INPUT_BITS);
+      const cd = lab.writeHostCd(pt, nextAsid++);
+      const book = new ListPageTable();
+      const table: IoPageTable = {
+        mapPages(iova, paddr, pgsize, count, prot) {
+          lab.hostS1Map(pt, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
+          book.mapPages(iova, paddr, pgsize, count, prot);
+        },
+        unmap: (iova, size) => book.unmap(iova, size),
+        iovaToPhys: (iova) => book.iovaToPhys(iova),
+        leaves: () => book.leaves(),
+      };
+      return { stage, inputBits: S1_INPUT_BITS, pgsizeBitmap: PGSIZES, pt: table, cd: cd.id };
+    },
+    freePaging() { /* the tables stay in host memory, as nothing points at them */ },
+    attachPaging(d, p: LabPaging) {
+      if (p.vm !== undefined) lab.attach(dev(d), p.vm);
+      else lab.attachS1(dev(d), lab.cd(p.cd!));
+    },
+    installSte(d, ste) {
+      lab.writeSte(dev(d).sid, ste[0], ste[1], ste[2], ste[3]);
+    },
+    issue(cmds: readonly CmdWords[]) {
+      submitCommands(lab.regs, [...cmds, encodeCmd({ op: 'CMD_SYNC' })], 'host');
+      const q = lab.regs.cmdq;
+      const cons = Number(lab.regs.mmioRead(REG.CMDQ_CONS));
+      // The model stops here where Linux's arm_smmu_cmdq_skip_err() would skip the command.
+      if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) {
+        throw new RangeError(`the Command queue stopped at CONS = 0x${qMask(cons, q.qs).toString(16)} (CMDQ_CONS.ERR = ${(cons >>> 24) & 0x7f})`);
+      }
+      return 0;
+    },
+    readEvents: () => drainEvents(lab.regs, 'host').records,
+  };
+}
+
+function perm(prot: number) {
+  return { r: (prot & IOMMU_READ) !== 0, w: (prot & IOMMU_WRITE) !== 0 };
+}
+
+/** The nest parent's page table: io-pgtable-arm's stage-2 table of the VM (lab.s2Map writes the
+ *  leaves and records guest RAM, which the guest helpers then allocate from). */
+function s2Table(lab: LabMachine, vm: LabVm): IoPageTable {
+  const book = new ListPageTable();
+  return {
+    mapPages(iova, paddr, pgsize, count, prot) {
+      lab.s2Map(vm, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
+      book.mapPages(iova, paddr, pgsize, count, prot);
+    },
+    unmap(iova, size) {
+      lab.s2Unmap(vm, Number(iova), Number(size));
+      return book.unmap(iova, size);
+    },
+    iovaToPhys: (iova) => book.iovaToPhys(iova),
+    leaves: () => book.leaves(),
+  };
+}
