@@ -275,7 +275,7 @@ describe('store: views and modes', () => {
     expect(s.getState()).toMatchObject({ openViews: ['walk', 'smmu', 'timeline'], mainView: 'walk', secondView: null });
     s.getState().showView('tables');
     expect(s.getState().openViews).toEqual(['walk', 'smmu', 'timeline', 'tables']);
-    s.getState().setOpenViews(['smmu', 'iova', 'walk', 'smmu']);
+    s.getState().setOpenViews(['smmu', 'replay', 'walk', 'smmu']);
     expect(s.getState()).toMatchObject({ openViews: ['smmu', 'walk'], mainView: 'smmu', secondView: null });
   });
 

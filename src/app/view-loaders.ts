@@ -13,4 +13,6 @@ export const VIEW_LOADERS: Partial<Record<ViewId, Loader>> = {
   tables: () => import('./view-panels/PageTablesPanel'),
   smmu: () => import('./view-panels/SmmuStatePanel'),
   timeline: () => import('./view-panels/TimelinePanel'),
+  iova: () => import('./view-panels/IovaSpacePanel'),
+  msi: () => import('./view-panels/MsiJourneyPanel'),
 };
