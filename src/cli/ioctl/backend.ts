@@ -9,6 +9,7 @@
 import { platformFor } from '../../model/iommu/platform';
 import { requestName, requestNames, type FdKind } from '../../model/vfio/ioctl';
 import { VfioHost, type SysResult } from '../../model/vfio/vfio';
+import { iommufdName } from './requests';
 import type { IoctlScript, Op, Prot } from './schema';
 
 /** A call's result: the system call's, or a device action's own fields. */
@@ -78,7 +79,9 @@ export class VfioHostBackend implements IoctlBackend {
   open(path: string) { return this.host.open(path); }
   close(fd: number) { return this.host.close(fd); }
   ioctl(fd: number, request: number, arg: unknown) { return this.host.ioctl(fd, request, arg); }
-  requestName(fd: number, request: number) { return nameOn(this.host.fdTable().find((f) => f.fd === fd)?.kind, request); }
+  requestName(fd: number, request: number) {
+    return nameOn(this.host.fdTable().find((f) => f.fd === fd)?.kind, request) ?? iommufdName(this.host.profile, request);
+  }
   mmap(length: bigint, prot: Prot) { return this.host.mmap(length, prot); }
   read(path: string) { return this.host.read(path); }
   poke(): OpResult { throw new Error(NO_DEVICE_SIDE); }

@@ -3,7 +3,9 @@
 // string (the device name), or nothing. include/uapi/linux/vfio.h: each request's comment says
 // what it takes; the struct field names are those of the structs named here.
 
-import { VFIO_IOCTLS } from '../../model/vfio/ioctl';
+import { IOMMUFD_IOCTLS, iommufdIoctl, iommufdRequestCode, iommufdRequestDef, profileHas } from '../../model/iommufd/uapi';
+import { requestCode, VFIO_IOCTLS } from '../../model/vfio/ioctl';
+import type { KernelProfile } from '../../model/vfio/profile';
 
 export type ArgKind =
   | { kind: 'none' }
@@ -46,7 +48,27 @@ export function argKind(name: string | undefined): ArgKind | undefined {
   return name !== undefined && Object.hasOwn(STRUCTS, name) ? STRUCTS[name] : undefined;
 }
 
-/** Every uapi request name the headers have (the VFIO ones: ioctl.ts's table). */
+/** Every uapi request name the Lab knows: VFIO's (include/uapi/linux/vfio.h, ioctl.ts) and
+ *  iommufd's (include/uapi/linux/iommufd.h, iommufd/uapi.ts). */
 export function knownRequestNames(): string[] {
-  return VFIO_IOCTLS.map((d) => d.name);
+  return [...VFIO_IOCTLS.map((d) => d.name), ...IOMMUFD_IOCTLS.map((d) => d.name)];
+}
+
+/** The ioctl number of a uapi name, or undefined. */
+export function codeOf(name: string): number | undefined {
+  return requestCode(name) ?? iommufdRequestCode(name);
+}
+
+/** Why `name` is not in this profile's headers (an iommufd request added later), or null. */
+export function missingFrom(profile: KernelProfile, name: string): string | null {
+  const code = iommufdRequestCode(name);
+  const def = code === undefined ? undefined : iommufdRequestDef(code);
+  if (def === undefined || profileHas(profile, def)) return null;
+  return `${name} is not in Linux ${profile.id}'s uapi headers (it came in ${def.since}): give it by number (0x${iommufdIoctl(def.n).toString(16)}) to see what ${profile.id} does with it`;
+}
+
+/** The iommufd name of a request number, if the profile's headers have it. */
+export function iommufdName(profile: KernelProfile, code: number): string | undefined {
+  const def = iommufdRequestDef(code);
+  return def !== undefined && profileHas(profile, def) ? def.name : undefined;
 }

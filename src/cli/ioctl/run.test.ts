@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main';
+import { NotModelled } from '../../model/vfio/type1';
+import { VfioHostBackend, type IoctlBackend } from './backend';
 import { runIoctlText } from './run';
+import type { IoctlScript } from './schema';
 
 // The ioctl command end to end on the real host model. Every expected value below is derived by
 // hand from the kernel rule named next to it (docs/host-side.md lists the sources), not from the
@@ -230,6 +233,29 @@ describe('ioctl: references that have no value when their call runs', () => {
     ]));
     // 0x8100000 bytes from 0x7f0000000000 down: 0x7f0000000000 - 0x8100000 = 0x7efff7f00000
     expect(out[5]).toEqual({ i: 5, op: 'mmap', ret: '0x7efff7f00000', errno: 0 });
+  });
+});
+
+describe('ioctl: what the model does not cover', () => {
+  it('a path the model throws NotModelled for: exit 1 at the call, nothing on stdout', () => {
+    const backend = (s: IoctlScript): IoctlBackend => {
+      const real = new VfioHostBackend(s);
+      return Object.assign(Object.create(real) as IoctlBackend, {
+        missing: real.missing,
+        ioctl: () => { throw new NotModelled('VFIO_IOMMU_DIRTY_PAGES with GET_BITMAP'); },
+      });
+    };
+    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio', as: 'c' }, { op: 'ioctl', fd: '$c', request: 'VFIO_GET_API_VERSION' }]), backend);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: $.calls[1]: not modelled: VFIO_IOMMU_DIRTY_PAGES with GET_BITMAP\n' });
+  });
+
+  it('an op the backend lacks is refused before anything runs', () => {
+    const backend = (s: IoctlScript): IoctlBackend => {
+      const real = new VfioHostBackend(s);
+      return Object.assign(Object.create(real) as IoctlBackend, { missing: new Map([['read', 'no sysfs here']]) });
+    };
+    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio' }, { op: 'read', path: '/sys/kernel/iommu_groups/2/type' }]), backend);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: $.calls[1].op: "read" is not modelled yet: no sysfs here\n' });
   });
 });
 

@@ -82,7 +82,10 @@ export function replay(script: IoctlScript, makeBackend: (s: IoctlScript) => Ioc
       ({ result, request } = perform(backend, c, num, ranged));
     } catch (e) {
       if (e instanceof RunError) throw e;
-      if (e instanceof NotModelled) throw new RunError(1, formatPath(['calls', i]), e.message);
+      // The model's own word for a path it does not cover (some parts throw a plain Error with it).
+      if (e instanceof NotModelled || (e instanceof Error && e.message.startsWith('not modelled'))) {
+        throw new RunError(1, formatPath(['calls', i]), e.message);
+      }
       throw e;
     }
     if (c.as !== undefined) {

@@ -37,6 +37,9 @@ const bad: [string, string, string, string][] = [
   ['a call without op', calls({ path: '/dev/vfio/vfio' }), '$.calls[0].op', 'missing'],
   ['an unknown request name', calls(open('c'), { op: 'ioctl', fd: '$c', request: 'VFIO_IOMMU_MAP_DAM', arg: {} }),
     '$.calls[1].request', 'unknown request "VFIO_IOMMU_MAP_DAM" (did you mean "VFIO_IOMMU_MAP_DMA"?)'],
+  // include/uapi/linux/iommufd.h: IOMMU_VIOMMU_ALLOC (IOMMUFD_CMD_BASE + 0x10) came in 6.13.
+  ['an iommufd request the 6.12 headers lack', calls(open('i', '/dev/iommu'), { op: 'ioctl', fd: '$i', request: 'IOMMU_VIOMMU_ALLOC', arg: { size: 40 } }),
+    '$.calls[1].request', 'IOMMU_VIOMMU_ALLOC is not in Linux 6.12\'s uapi headers (it came in 6.13): give it by number (0x3b90)'],
   ['a request missing', calls(open('c'), { op: 'ioctl', fd: '$c' }), '$.calls[1].request', 'missing'],
   ['a request number past 32 bits', calls(open('c'), { op: 'ioctl', fd: '$c', request: '0x100000000' }), '$.calls[1].request', 'out of range'],
   ['$name not defined yet (named later)', calls({ op: 'close', fd: '$c' }, open('c')), '$.calls[0].fd', '$c: $c is not defined yet: $.calls[1] names it, after this call'],

@@ -25,10 +25,9 @@
 import { z } from 'zod';
 import { formatPath, readNumber } from '../../model/image/parse';
 import type { DeviceSpec } from '../../model/iommu/group';
-import { requestCode } from '../../model/vfio/ioctl';
 import { DEFAULT_KERNEL, KERNEL_PROFILES, kernelProfile, type KernelId } from '../../model/vfio/profile';
 import { NAME, isRefText, readNumExpr, type NumExpr } from './refs';
-import { argKind, knownRequestNames } from './requests';
+import { argKind, codeOf, knownRequestNames, missingFrom } from './requests';
 
 export const IOCTL_SCRIPT_FORMAT = 'iommu-lab/ioctl-script@1';
 
@@ -202,7 +201,7 @@ function readIoctl(raw: Record<string, unknown>, c: Extract<Call, { op: 'ioctl' 
   const req: unknown = raw.request;
   let name: string | undefined;
   if (typeof req === 'string' && !/^[0-9]|^0[xX]/.test(req)) {
-    const code = requestCode(req);
+    const code = codeOf(req);
     if (code === undefined) return [{ path: ['request'], why: `unknown request ${JSON.stringify(req)}${suggest(req, knownRequestNames())}` }];
     name = req;
     c.request = { name, code };
@@ -390,6 +389,13 @@ function checkAcrossCalls(raw: unknown): Issue[] {
     });
   }
   if (!Array.isArray(raw.calls)) return issues;
+  // Names a profile's headers lack (iommufd's later requests).
+  const profile = kernelProfile(typeof raw.kernel === 'string' ? raw.kernel : DEFAULT_KERNEL);
+  raw.calls.forEach((c: unknown, index) => {
+    if (profile === null || !isObject(c) || c.op !== 'ioctl' || typeof c.request !== 'string') return;
+    const why = missingFrom(profile, c.request);
+    if (why !== null) issues.push({ path: ['calls', index, 'request'], why });
+  });
   // Each name as defined so far: the op of the latest call that carries it.
   const names = new Map<string, { op: unknown; index: number }>();
   const later = new Map<string, number>();
