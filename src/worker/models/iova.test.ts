@@ -140,3 +140,21 @@ function groupHex(v: bigint): string {
   if (s.length <= 8) return s;
   return s.replace(/\B(?=([0-9a-f]{4})+$)/g, '_');
 }
+
+describe('lesson 6 (the MSI window) through the engine', () => {
+  it('ends with the window, the two usable ranges, the mapping below it and the straddling MAP_DMA refused', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { openLab } = await import('../../engine/lab');
+    const s = openLab(readFileSync(new URL('../../scenarios/06-msi-window-einval.lab', import.meta.url), 'utf8'), { wallBudgetMs: Infinity }).session!;
+    s.run();
+    const p = { step: s.records.length, access: 0 };
+    const vm = buildIovaSpace({ machine: s.machineAt(p), position: p, events: s.visibleEvents(p), record: s.records[p.step - 1] })!;
+    expect(vm.groups[0].regions.map((r) => r.sysfs)).toEqual(['0x0000000008000000 0x00000000080fffff msi']);
+    expect(vm.usable!.map((u) => [u.start, u.end])).toEqual([['0x0', '0x7ffffff'], ['0x8100000', '0xffff_ffff_ffff']]);
+    // The last refused MAP_DMA is the one straddling the window's start: [0x7ff8000, 0x8007fff].
+    expect(vm.bounce).toMatchObject({ errname: 'EINVAL', start: '0x7ff8000', end: '0x8007fff', latest: false });
+    expect(vm.bounce!.where).toBe('vfio_iommu_iova_dma_valid (vfio_dma_do_map)');
+    // The mapping that ends exactly where the first range ends: [0x7ff0000, 0x7ffffff].
+    expect(vm.mappings.map((m) => [m.start, m.end])).toEqual([['0x7ff0000', '0x7ffffff']]);
+  });
+});

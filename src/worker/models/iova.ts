@@ -124,20 +124,23 @@ export interface IovaSpaceVM {
 
 // ---- building it ----------------------------------------------------------------------------
 
-/** The view model from the machine (ModelInput): null when the program has no VFIO host. The lab
- *  machine's `vfio` and `hostCalls` are read defensively (a machine without them has no host). */
+/** The view model from the machine (ModelInput): null when the program has no VFIO host (the
+ *  lab machine makes `vfio` at the program's first host-side call). */
 export function buildIovaSpace(input: ModelInput): IovaSpaceVM | null {
-  const m = input.machine as unknown as { vfio?: VfioHost | null; hostCalls?: readonly HostCallRecord[] };
-  const host = m.vfio ?? null;
+  const host = input.machine.vfio ?? null;
   if (host === null) return null;
-  return buildIovaView(host, m.hostCalls ?? []);
+  return buildIovaView(host, input.machine.hostCalls ?? []);
 }
 
 const U64_END = 1n << 64n;
 
 export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]): IovaSpaceVM {
   const containers = host.liveContainers();
-  const container = pickContainer(containers);
+  // The container the program's last MAP_DMA went to, else the first with a backend.
+  const lastMap = lastMapCall(calls);
+  const mapFd = lastMap === null ? undefined : fdOf(lastMap);
+  const byFd = mapFd === undefined ? undefined : host.containerOf(mapFd);
+  const container = byFd !== undefined && containers.includes(byFd) ? byFd : pickContainer(containers);
   const groups: IommuGroup[] = container !== null
     ? container.groups.map((g) => g.iommuGroup).sort((a, b) => a.id - b.id)
     : [...host.vfioGroups.values()].map((g) => g.iommuGroup).sort((a, b) => a.id - b.id);
@@ -155,8 +158,9 @@ export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]):
   for (const r of driver?.iovaList ?? []) add(r.start, r.end + 1n);
   for (const d of driver?.dmas ?? []) if (d.size > 0n) add(d.iova, d.iova + d.size);
   let bounceRange: { start: bigint; endExcl: bigint } | null = null;
+  const bounceArg = bounceCall === null ? {} : structOf(bounceCall);
   if (bounceCall !== null) {
-    const iova = u64(bounceCall.args.iova), size = u64(bounceCall.args.size);
+    const iova = u64(bounceArg.iova), size = u64(bounceArg.size);
     bounceRange = { start: iova, endExcl: iova + (size === 0n ? 1n : size) };
     add(bounceRange.start, bounceRange.endExcl);
   }
@@ -171,7 +175,7 @@ export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]):
   if (container === null) notes.push('No container yet: open /dev/vfio/vfio, VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU make one; the usable ranges come with its IOMMU backend.');
   else if (driver === null) notes.push('The container has no IOMMU backend yet (VFIO_SET_IOMMU): no usable ranges, no mappings.');
   else if (driver.iovaList.length === 0) notes.push('iova_list is empty: GET_INFO reports no IOVA-range capability and MAP_DMA accepts any IOVA (vfio_iommu_iova_dma_valid).');
-  if (containers.length > 1) notes.push(`${containers.length} containers are open; the view shows container ${container!.id}, the first with an IOMMU backend.`);
+  if (containers.length > 1) notes.push(`${containers.length} containers are open; the view shows container ${container!.id}.`);
 
   const groupIds = groups.map((g) => g.id);
   const groupsText = groupIds.length === 0 ? 'no group' : `group${groupIds.length > 1 ? 's' : ''} ${groupIds.join(', ')}`;
@@ -210,8 +214,8 @@ export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]):
       errno: bounceCall.result.errno,
       where: bounceCall.result.where ?? '',
       why: bounceCall.result.why ?? '',
-      vaddr: hexGrouped(u64(bounceCall.args.vaddr)),
-      latest: lastMapCall(calls) === bounceCall,
+      vaddr: hexGrouped(u64(bounceArg.vaddr)),
+      latest: lastMap === bounceCall,
     },
     notes,
   };
@@ -233,6 +237,19 @@ function lastBounce(calls: readonly HostCallRecord[]): HostCallRecord | null {
 function lastMapCall(calls: readonly HostCallRecord[]): HostCallRecord | null {
   for (let i = calls.length - 1; i >= 0; i--) if (isMap(calls[i])) return calls[i];
   return null;
+}
+
+/** The ioctl's argument struct: the lab records {fd, arg: {...}}; a record may also hold the
+ *  struct's fields at the top level. */
+function structOf(c: HostCallRecord): Record<string, unknown> {
+  const a = c.args.arg;
+  return typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : c.args;
+}
+
+/** The fd an ioctl was made on, when the record says. */
+function fdOf(c: HostCallRecord): number | undefined {
+  const fd = c.args.fd;
+  return typeof fd === 'number' ? fd : typeof fd === 'bigint' ? Number(fd) : undefined;
 }
 
 /** A u64 field as C reads it (numbers and bigints; anything else is 0). */
