@@ -9,6 +9,8 @@ import staleIotlb from './03-stale-iotlb.lab?raw';
 import s2FaultOnS1Table from './04-s2-fault-on-s1-table.lab?raw';
 import exerciseStaleRing from './05-exercise-stale-ring.lab?raw';
 import msiWindowEinval from './06-msi-window-einval.lab?raw';
+import resvConflict from './07-resv-conflict.lab?raw';
+import memlockEnomem from './08-memlock-enomem.lab?raw';
 
 export interface Lesson {
   /** Stable id, for links and the app's lesson list. */
@@ -100,6 +102,30 @@ export const LESSONS: readonly Lesson[] = [
       'vfio_iommu_iova_dma_valid, a result the program checks, not a crash. VFIO_IOMMU_GET_INFO, asked twice as ' +
       'QEMU asks it, reports the two IOVA ranges a VMM may use, and a mapping that ends just below the window succeeds.',
     source: msiWindowEinval,
+  },
+  {
+    id: 'resv-conflict',
+    file: '07-resv-conflict.lab',
+    title: 'A reserved region meets a mapping: EINVAL at attach, or at MAP_DMA',
+    narrative:
+      'The firmware tells Linux that one device must never see DMA in a private IOVA range, and sysfs lists that ' +
+      'range as reserved for its group. On Linux 6.12 (LTS), a container that already maps that IOVA for another ' +
+      'group cannot take this one: VFIO_GROUP_SET_CONTAINER fails with EINVAL from vfio_iommu_resv_conflict and the ' +
+      'group stays out. Unmap first and the group joins, but then the same MAP_DMA is refused by ' +
+      'vfio_iommu_iova_dma_valid, and GET_INFO shows the usable IOVA space cut into three ranges.',
+    source: resvConflict,
+  },
+  {
+    id: 'memlock-enomem',
+    file: '08-memlock-enomem.lab',
+    title: 'RLIMIT_MEMLOCK: ENOMEM, and nothing left pinned',
+    narrative:
+      'Every page VFIO maps for a device is pinned in memory and charged to the VMM\'s locked_vm, which ' +
+      'RLIMIT_MEMLOCK bounds. On Linux 6.12 (LTS), a 1M mapping that would take a process with a 1M limit past it ' +
+      'fails with ENOMEM and the kernel\'s "RLIMIT_MEMLOCK (1048576) exceeded" warning. The failed call leaves ' +
+      'nothing behind: locked_vm is back where it was, its IOVA range is empty and its mapping slot is free again. ' +
+      'With CAP_IPC_LOCK raised the same mapping succeeds, still charged but no longer limited.',
+    source: memlockEnomem,
   },
 ];
 

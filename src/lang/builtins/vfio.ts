@@ -54,22 +54,21 @@ function flagsOf(args: Args, table: Readonly<Record<string, number>>, ctx: CallC
 function capsValue(caps: unknown): Value {
   if (!Array.isArray(caps)) return null;
   const by = (id: number) => caps.find((c: { id: number }) => c.id === id) as Record<string, unknown> | undefined;
-  const head = (c: Record<string, unknown>) => ({ id: n(c.id), version: n(c.version), next: n(c.next) });
   const mig = by(VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
   const avail = by(VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
   const iova = by(VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
   let iovaValue: RecordValue | null = null;
   if (iova !== undefined) {
     const ranges = iova.iova_ranges as { start: bigint; end: bigint }[];
-    const fields: Record<string, Value> = { ...head(iova), nr_iovas: n(iova.nr_iovas) };
+    const fields: Record<string, Value> = { nr_iovas: n(iova.nr_iovas) };
     ranges.forEach((r, i) => { fields[`range${i}`] = record('iova range', { start: r.start, end: r.end }); });
     iovaValue = record('iova range cap', fields);
   }
   return record('caps', {
     migration: mig === undefined ? null : record('migration cap', {
-      ...head(mig), flags: n(mig.flags), pgsize_bitmap: n(mig.pgsize_bitmap), max_dirty_bitmap_size: n(mig.max_dirty_bitmap_size),
+      flags: n(mig.flags), pgsize_bitmap: n(mig.pgsize_bitmap), max_dirty_bitmap_size: n(mig.max_dirty_bitmap_size),
     }),
-    dma_avail: avail === undefined ? null : record('dma avail cap', { ...head(avail), avail: n(avail.avail) }),
+    dma_avail: avail === undefined ? null : record('dma avail cap', { avail: n(avail.avail) }),
     iova_range: iovaValue,
   });
 }
@@ -223,9 +222,13 @@ export const VFIO_BUILTINS: readonly Builtin<LabMachine>[] = [
       iova_pgsizes: 'the page sizes every domain of the container supports (0x4020_1000: 4K, 2M, 1G on arm64_virt)',
       cap_offset: 'where the chain starts (24), 0 when it did not fit; nothing when argsz < 20',
       caps: 'the capability chain, when it fitted; nothing otherwise',
-      'caps.migration': 'VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION: id, version, next, flags, pgsize_bitmap, max_dirty_bitmap_size',
-      'caps.dma_avail': 'VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: id, version, next, avail (mappings left under dma_entry_limit)',
-      'caps.iova_range': 'VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE: id, version, next, nr_iovas; nothing when there is no range',
+      'caps.migration': 'VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION (id 2), the first in the chain',
+      'caps.migration.flags': 'its flags (0)',
+      'caps.migration.pgsize_bitmap': 'the dirty-tracking page size: the smallest IOMMU page',
+      'caps.migration.max_dirty_bitmap_size': 'DIRTY_BITMAP_SIZE_MAX, 256 MiB',
+      'caps.dma_avail': 'VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL (id 3)',
+      'caps.dma_avail.avail': 'how many more mappings dma_entry_limit (65535) allows',
+      'caps.iova_range': 'VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE (id 1); nothing when the usable list is empty',
       'caps.iova_range.nr_iovas': 'how many usable IOVA ranges: range0, range1... up to nr_iovas - 1 (the checker knows range0 to range7)',
       ...IOVA_RANGE_FIELDS,
     }),
