@@ -42,6 +42,8 @@ describe('the lab grammar', () => {
     expect(one('host.s2.map(ipa: 0)')[0]).toEqual(['host.s2.map', 'builtin.host']);
     expect(one('let r = dev.dma(nic, read, iova: 0)')[3]).toEqual(['dev.dma', 'builtin.dev']);
     expect(one('smmu.sync()')[0]).toEqual(['smmu.sync', 'builtin.smmu']);
+    expect(one('vfio.open("/dev/vfio/vfio")')[0]).toEqual(['vfio.open', 'builtin.vfio']);
+    expect(one('process.mmap(2M)')[0]).toEqual(['process.mmap', 'builtin.process']);
     expect(one('mem.read64(0)')[0]).toEqual(['mem.read64', 'builtin.mem']);
     // Not a builtin: a field of a variable, an actor alone, a longer name.
     expect(one('expect r.walk.reads == 30').slice(0, 6)).toEqual([

@@ -59,6 +59,10 @@ export function monacoTheme(name: ThemeName): editor.IStandaloneThemeData {
       rule('builtin.dev', p.hwMark, 'bold'),
       rule('builtin.smmu', p.hwMark, 'bold'),
       rule('builtin.mem', p.hwMark, 'bold'),
+      // The VMM's system calls to the host kernel: the host's colour.
+      rule('builtin.vfio', p.hostMark, 'bold'),
+      rule('builtin.process', p.hostMark, 'bold'),
+      rule('builtin.sysfs', p.hostMark, 'bold'),
       rule('number', p.hit),
       rule('number.hex', p.hit),
       rule('number.binary', p.hit),
