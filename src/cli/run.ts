@@ -13,6 +13,7 @@
 import { readError } from './read-error';
 import { describeItsEvent } from '../model/its/describe';
 import { describeHostCall } from '../model/vfio/describe';
+import { describeHostDevEvent } from '../model/host/describe';
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, LineMap } from '../lang/diagnostics';
 import { show, type Value } from '../lang/values';
@@ -364,6 +365,7 @@ function describeEvent(e: Exclude<TraceEvent, FetchEvent>): string {
     case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
       return describeItsEvent(e);
     case 'host.call': return describeHostCall(e.record);
+    case 'dev.dma': case 'dev.msi': case 'msi.signal': case 'ir.msi': return describeHostDevEvent(e);
   }
 }
 

@@ -128,12 +128,27 @@ export interface ItsTraceSink { push(...events: ItsEvent[]): number }
  *  and the kernel's answer: a refusal is a result (`record.result.errno`), with `where` and `why`. */
 export interface HostCallEvent { type: 'host.call'; record: HostCallRecord }
 
+// ---- model/host: the device side of the host composition (docs/trace.md "model/host") -----
+
+/** The device starts a DMA of `len` bytes at bus address `iova` (after its own address clamp),
+ *  StreamID/RID `sid`; the SMMU's (or the VT-d page table's) answer follows. */
+export interface DevDmaEvent { type: 'dev.dma'; bdf: string; sid: number; iova: bigint; len: number; write: boolean }
+/** The device emits an MSI: a 32-bit write of `data` to `addr`, as its MSI capability holds them. */
+export interface DevMsiEvent { type: 'dev.msi'; bdf: string; sid: number; addr: bigint; data: number }
+/** An eventfd is signalled (eventfd_signal()): `count` is its counter after. */
+export interface MsiSignalEvent { type: 'msi.signal'; fd: number; count: number }
+/** x86: a write into 0xfee00000-0xfeefffff taken by interrupt remapping: delivered or why not. */
+export interface IrMsiEvent { type: 'ir.msi'; addr: bigint; data: number; ok: boolean; why?: string }
+
+export type HostDevEvent = DevDmaEvent | DevMsiEvent | MsiSignalEvent | IrMsiEvent;
+
 export type TraceEvent =
   | MemReadEvent | MemWriteEvent
   | HostCallEvent
   | TxnEvent | FetchEvent | TlbEvent | CfgEvent | DoneEvent
   | CmdEvent | InvEvent | EvtqEvent | RegEvent
-  | ItsEvent;
+  | ItsEvent
+  | HostDevEvent;
 
 export type Trace = TraceEvent[];
 

@@ -10,6 +10,7 @@
 
 import { describeItsEvent } from '../model/its/describe';
 import { describeHostCall } from '../model/vfio/describe';
+import { describeHostDevEvent } from '../model/host/describe';
 import type { Position, StepRecord } from '../engine/session';
 import { hexGrouped } from '../model/bits';
 import type { EventRecord } from '../model/smmuv3/events';
@@ -53,6 +54,8 @@ function groupOf(e: TraceEvent): TimelineGroup {
     case 'its.table': return 'memory';
     case 'its.msi': case 'its.lpi': case 'its.done': return 'events';
     case 'host.call': return 'commands';
+    case 'dev.dma': case 'dev.msi': return 'dma';
+    case 'msi.signal': case 'ir.msi': return 'events';
   }
 }
 
@@ -350,5 +353,6 @@ export function eventText(events: readonly TraceEvent[], i: number): string {
     case 'its.reg': case 'its.cmd': case 'its.table': case 'its.msi': case 'its.lpi': case 'its.done':
       return describeItsEvent(e);
     case 'host.call': return describeHostCall(e.record);
+    case 'dev.dma': case 'dev.msi': case 'msi.signal': case 'ir.msi': return describeHostDevEvent(e);
   }
 }

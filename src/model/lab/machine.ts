@@ -26,6 +26,7 @@ import { qEmpty, qMask } from '../smmuv3/queues';
 import { CR0_CMDQEN, CR0_EVENTQEN, CR0_SMMUEN, CR2_RECINVSID, REG, type RegistersState, SmmuRegisters } from '../smmuv3/regs';
 import { Smmu } from '../smmuv3/smmu';
 import { restoreSmmu, type SmmuState, snapshotSmmu } from '../smmuv3/snapshot';
+import type { Its } from '../its/its';
 import type { Trace } from '../trace';
 import type { ArmVirtOptions, Machine as HostMachine, X86VtdOptions } from '../iommu/platform';
 import type { DeviceSpec } from '../iommu/group';
@@ -180,6 +181,10 @@ export class LabMachine {
   readonly regs: SmmuRegisters;
   private traceArr: Trace = [];
   private s: LabState;
+  /** The GICv3 ITS at VIRT_ITS_BASE, attached by the host composition (src/model/host/) when it
+   *  is built on this machine; null until then, so machines without a host keep their traces,
+   *  digests and snapshots. */
+  private itsDev: Its | null = null;
   /** The host side as the program declared it so far; the first host-side call builds `vfio` from it. */
   hostSpec: LabHostSpec = defaultHostSpec();
   /** VFIO type1 on the declared platform, made by the first host-side call (src/lang/builtins/
@@ -221,6 +226,20 @@ export class LabMachine {
     this.traceArr = t;
     this.mem.trace = t;
     this.smmu.trace = t;
+    if (this.itsDev !== null) this.itsDev.trace = t;
+  }
+
+  /** The ITS the host composition attached (attachIts), or null. */
+  get its(): Its | null {
+    return this.itsDev;
+  }
+
+  /** The host composition's ITS, in this machine's memory: it reports to this machine's trace. */
+  attachIts(its: Its): void {
+    if (this.itsDev !== null) throw new RangeError('this machine already has an ITS');
+    if (its.mem !== this.mem) throw new RangeError('the ITS must use this machine\'s memory');
+    this.itsDev = its;
+    its.trace = this.traceArr;
   }
 
   get devices(): readonly LabDevice[] { return this.s.devices; }
@@ -793,7 +812,7 @@ const TG_OF: Record<GranuleShift, number> = { 12: 0, 14: 2, 16: 1 };
 /** A CD's words as arm_smmu_domain_finalise_s1 and arm_smmu_write_ctx_desc make them (the
  *  guest's driver and the host's choose alike): TCR fields, AA64, R, A, ASET, ASID, V; TTB0;
  *  MAIR. */
-function cdWords(pt: LabPt, asid: number, r: boolean, affd: boolean): bigint[] {
+export function cdWords(pt: LabPt, asid: number, r: boolean, affd: boolean): bigint[] {
   const w = encodeCd({
     t0sz: 64 - pt.vaBits, tg0: TG_OF[pt.g], epd1: 1, ips: PS_48, affd: affd ? 1 : 0, aa64: 1, r: r ? 1 : 0, a: 1,
     aset: 1, asid, ttb0: BigInt(pt.root), mair0: LINUX_MAIR, mair1: 0,

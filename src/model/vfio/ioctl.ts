@@ -197,3 +197,70 @@ export const SIZEOF_CAP_DMA_AVAIL = 12;
  *  u32 reserved; each struct vfio_iova_range is {u64 start, u64 end}. */
 export const SIZEOF_CAP_IOVA_RANGE = 16;
 export const SIZEOF_IOVA_RANGE = 16;
+
+// ---- Device fd requests and constants (include/uapi/linux/vfio.h; vfio_pci_core.c) -----------
+export const VFIO_DEVICE_GET_INFO = vfioIoctl(7);
+export const VFIO_DEVICE_GET_REGION_INFO = vfioIoctl(8);
+export const VFIO_DEVICE_GET_IRQ_INFO = vfioIoctl(9);
+export const VFIO_DEVICE_SET_IRQS = vfioIoctl(10);
+export const VFIO_DEVICE_RESET = vfioIoctl(11);
+export const VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = vfioIoctl(12);
+export const VFIO_DEVICE_PCI_HOT_RESET = vfioIoctl(13);
+export const VFIO_DEVICE_IOEVENTFD = vfioIoctl(16);
+export const VFIO_DEVICE_FEATURE = vfioIoctl(17);
+export const VFIO_DEVICE_BIND_IOMMUFD = vfioIoctl(18);
+
+/** struct vfio_device_info flags. */
+export const VFIO_DEVICE_FLAGS_RESET = 1 << 0;
+export const VFIO_DEVICE_FLAGS_PCI = 1 << 1;
+/** offsetofend(struct vfio_device_info, num_irqs): argsz, flags, num_regions, num_irqs. */
+export const MINSZ_DEVICE_INFO = 16;
+/** sizeof(struct vfio_device_info): ... cap_offset, pad. */
+export const SIZEOF_DEVICE_INFO = 24;
+
+/** struct vfio_region_info flags. */
+export const VFIO_REGION_INFO_FLAG_READ = 1 << 0;
+export const VFIO_REGION_INFO_FLAG_WRITE = 1 << 1;
+export const VFIO_REGION_INFO_FLAG_MMAP = 1 << 2;
+export const VFIO_REGION_INFO_FLAG_CAPS = 1 << 3;
+/** offsetofend(struct vfio_region_info, offset): argsz, flags, index, cap_offset, size, offset. */
+export const MINSZ_REGION_INFO = 32;
+
+/** struct vfio_irq_info flags. */
+export const VFIO_IRQ_INFO_EVENTFD = 1 << 0;
+export const VFIO_IRQ_INFO_MASKABLE = 1 << 1;
+export const VFIO_IRQ_INFO_AUTOMASKED = 1 << 2;
+export const VFIO_IRQ_INFO_NORESIZE = 1 << 3;
+/** offsetofend(struct vfio_irq_info, count): argsz, flags, index, count. */
+export const MINSZ_IRQ_INFO = 16;
+
+/** struct vfio_irq_set flags. */
+export const VFIO_IRQ_SET_DATA_NONE = 1 << 0;
+export const VFIO_IRQ_SET_DATA_BOOL = 1 << 1;
+export const VFIO_IRQ_SET_DATA_EVENTFD = 1 << 2;
+export const VFIO_IRQ_SET_ACTION_MASK = 1 << 3;
+export const VFIO_IRQ_SET_ACTION_UNMASK = 1 << 4;
+export const VFIO_IRQ_SET_ACTION_TRIGGER = 1 << 5;
+export const VFIO_IRQ_SET_DATA_TYPE_MASK = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_DATA_EVENTFD;
+export const VFIO_IRQ_SET_ACTION_TYPE_MASK = VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK | VFIO_IRQ_SET_ACTION_TRIGGER;
+/** offsetofend(struct vfio_irq_set, count): argsz, flags, index, start, count (data[] follows). */
+export const MINSZ_IRQ_SET = 20;
+
+/** vfio-pci region indexes (enum VFIO_PCI_*_REGION_INDEX) and irq indexes (VFIO_PCI_*_IRQ_INDEX). */
+export const VFIO_PCI_BAR0_REGION_INDEX = 0;
+export const VFIO_PCI_BAR5_REGION_INDEX = 5;
+export const VFIO_PCI_ROM_REGION_INDEX = 6;
+export const VFIO_PCI_CONFIG_REGION_INDEX = 7;
+export const VFIO_PCI_VGA_REGION_INDEX = 8;
+export const VFIO_PCI_NUM_REGIONS = 9;
+export const VFIO_PCI_INTX_IRQ_INDEX = 0;
+export const VFIO_PCI_MSI_IRQ_INDEX = 1;
+export const VFIO_PCI_MSIX_IRQ_INDEX = 2;
+export const VFIO_PCI_ERR_IRQ_INDEX = 3;
+export const VFIO_PCI_REQ_IRQ_INDEX = 4;
+export const VFIO_PCI_NUM_IRQS = 5;
+
+/** VFIO_PCI_OFFSET_SHIFT (drivers/vfio/pci/vfio_pci_priv.h): region index << 40 is its offset
+ *  in the device fd. */
+export const VFIO_PCI_OFFSET_SHIFT = 40n;
+export const VFIO_PCI_INDEX_TO_OFFSET = (index: number): bigint => BigInt(index) << VFIO_PCI_OFFSET_SHIFT;

@@ -1,0 +1,46 @@
+// x86 contrast (primer §5.4): a write into 0xfee00000-0xfeefffff is never DMA-remapped by VT-d;
+// interrupt remapping takes it. Modelled minimally, and stated so: the host's IR driver
+// (drivers/iommu/intel/irq_remapping.c, intel_irq_remapping_alloc() / fill_msi_msg()) gives each
+// vector an IRTE index from the table's bitmap (lowest free, from 0) and programs the device
+// with a remappable-format message: address 0xfee00000 | handle[14:0] << 5 | 1 << 4 (remappable)
+// | 1 << 3 (SHV) | handle[15] << 2, data = the subhandle (0). The IRTE records the vector and the
+// requester (source-id verification with the RID). A write is delivered if the address is in the
+// window, in remappable format, and the IRTE at handle (+ data, with SHV) is present and names
+// the same RID. The IRTE's fields beyond that (destination, delivery mode, posting), the table
+// in memory, and VT-d's DMA-remapping hardware are not modelled (DMA translates through the
+// domain's page table directly). ASSUMPTION: the address bit layout is from memory (the primer
+// marks it so).
+
+export const IR_WINDOW_START = 0xfee00000n;
+export const IR_WINDOW_END = 0xfeefffffn;
+
+export interface Irte { rid: number; bdf: string; vector: number }
+
+export class InterruptRemapping {
+  readonly table = new Map<number, Irte>();
+
+  /** alloc_irte() + fill_msi_msg(): an IRTE for (bdf, vector), the message to program. */
+  alloc(rid: number, bdf: string, vector: number): { index: number; addr: bigint; data: number } {
+    let index = 0;
+    while (this.table.has(index)) index++;
+    this.table.set(index, { rid, bdf, vector });
+    const addr = IR_WINDOW_START | (BigInt(index & 0x7fff) << 5n) | (1n << 4n) | (1n << 3n) | (BigInt((index >> 15) & 1) << 2n);
+    return { index, addr, data: 0 };
+  }
+
+  freeDevice(bdf: string): void {
+    for (const [i, e] of this.table) if (e.bdf === bdf) this.table.delete(i);
+  }
+
+  /** A write arriving in the interrupt window. */
+  deliver(addr: bigint, data: number, rid: number): { ok: true; irte: Irte } | { ok: false; why: string } {
+    if (addr < IR_WINDOW_START || addr > IR_WINDOW_END) return { ok: false, why: 'outside the interrupt window 0xfee00000-0xfeefffff' };
+    if (((addr >> 4n) & 1n) === 0n) return { ok: false, why: 'compatibility format: interrupt remapping blocks it' };
+    const handle = Number(((addr >> 5n) & 0x7fffn) | (((addr >> 2n) & 1n) << 15n));
+    const index = (addr >> 3n) & 1n ? handle + (data & 0xffff) : handle;
+    const irte = this.table.get(index);
+    if (irte === undefined) return { ok: false, why: `IRTE ${index} is not present` };
+    if (irte.rid !== rid) return { ok: false, why: `IRTE ${index} belongs to RID 0x${irte.rid.toString(16)}, the write came from 0x${rid.toString(16)}` };
+    return { ok: true, irte };
+  }
+}
