@@ -116,8 +116,8 @@ describe('time travel', () => {
   });
 
   it('a machine that refuses snapshots (a LabMachine with a VFIO host) is replayed from the last good one', () => {
-    // The fake refuses once its counter passes 10: as a LabMachine refuses once its host exists.
-    // Steps: 2 per iteration (loop header, add) + ..., so the counter passes 10 near step 22.
+    // The fake refuses once its counter passes 10, as a LabMachine refuses once its host exists.
+    // Two steps per iteration (the loop header, the add): the counter passes 10 at step 22.
     const src = 'for i in 0..60 {\n  m.add(1)\n}\n';
     let snapshots = 0, refused = 0;
     const refusing = {

@@ -113,6 +113,16 @@ describe('the lessons', () => {
     for (const f of ['name == "F_TRANSLATION"', 'stage == 2', 'class == "TT"', 'ipa == 0x7fff_d400']) {
       expect(src('s2-fault-on-s1-table')).toContain(`f.event.${f}`);
     }
+    // (e) the host side (issue 5, item 9): each names its kernel profile and expects the kernel's errno.
+    for (const id of ['msi-window-einval', 'resv-conflict', 'memlock-enomem']) {
+      expect(src(id)).toContain('Linux 6.12 (LTS)');
+      expect(src(id)).toContain('host.kernel("6.12")');
+    }
+    expect(src('msi-window-einval')).toContain('vfio.map_dma(c.fd, vaddr: ram, iova: 0x800_0000');
+    expect(src('msi-window-einval')).toContain('info.caps.iova_range.range1.start == 0x810_0000');
+    expect(src('resv-conflict')).toContain('join.where == "vfio_iommu_resv_conflict (vfio_iommu_type1_attach_group)"');
+    expect(src('memlock-enomem')).toContain('big.log == "vfio_pin_pages_remote: RLIMIT_MEMLOCK (1048576) exceeded"');
+    expect(src('memlock-enomem')).toContain('expect process.locked_vm() == 128');
   });
 });
 
