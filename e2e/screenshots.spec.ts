@@ -220,3 +220,27 @@ test('embed mode and the dark theme', async ({ page }) => {
   await page.keyboard.press('4');
   await shot(page, 'timeline-dark');
 });
+
+test('lesson 6: the IOVA space with the MSI window and a refused MAP_DMA, normal and presenting', async ({ page }) => {
+  await page.goto('/?editor=plain');
+  await expect(page.getByTestId('position')).toHaveText('step 0');
+  await openLesson(page, 'msi-window-einval', /The MSI window/);
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('position')).not.toHaveText('step 0');
+  await page.keyboard.press('5');
+  const iova = page.getByTestId('iova-space');
+  await expect(iova).toContainText('0x0000000008000000 0x00000000080fffff msi');
+  await expect(page.getByTestId('iova-bounce')).toContainText('EINVAL');
+  await expect(page.getByTestId('iova-bounce')).toContainText('vfio_iommu_iova_dma_valid');
+  await shot(page, 'iova-space');
+  await page.locator('[data-testid="iova-space"] g.iv-box.sw-msi').hover();
+  await expect(page.getByTestId('iova-detail')).toContainText('IOMMU_RESV_SW_MSI');
+  await shot(page, 'iova-space-hover');
+  await page.mouse.move(0, 0);
+  await page.keyboard.press('p');
+  await page.keyboard.press('e');
+  await expect(page.locator('.editor-pane')).toHaveCount(0);
+  await shot(page, 'presenter-iova-space');
+  await page.keyboard.press('e');
+  await page.keyboard.press('p');
+});

@@ -22,7 +22,8 @@ function useWidth(ref: React.RefObject<HTMLElement | null>, fallback: number): n
   useLayoutEffect(() => {
     const el = ref.current;
     if (el === null || typeof ResizeObserver === 'undefined') return;
-    const set = () => setW(Math.max(420, Math.floor(el.clientWidth)));
+    // clientWidth counts the view's padding (10 px a side): the lanes get what is inside it.
+    const set = () => setW(Math.max(420, Math.floor(el.clientWidth) - 20));
     set();
     const ro = new ResizeObserver(set);
     ro.observe(el);
@@ -65,7 +66,7 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
               {g.regions.length === 0 ? <p className="muted">(empty: no reserved region)</p> : (
                 <ul>
                   {g.regions.map((r, i) => (
-                    <li key={i}><Swatch kind={r.kind} /><code>{r.sysfs}</code><span className="muted"> {r.typeName}</span></li>
+                    <li key={i}><Swatch kind={r.kind} /><code>{r.sysfs}</code><span className="muted iv-typename">{r.typeName}</span></li>
                   ))}
                 </ul>
               )}
@@ -139,7 +140,8 @@ function Ticks({ L, height }: { L: AxisLayout; height: number }) {
   );
 }
 
-interface BoxSpec { span: IovaSpan; cls: string; text: string; hover: string; fill?: string }
+/** `text` when it fits, else `short`, else nothing (the hover and the lists have it all). */
+interface BoxSpec { span: IovaSpan; cls: string; text: string; short?: string; hover: string; fill?: string }
 
 function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: AxisLayout; onHover: (s: string | null) => void }) {
   const boxes: BoxSpec[] = [];
@@ -157,12 +159,12 @@ function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: Axi
       }
       break;
     case 'usable':
-      for (const u of vm.usable ?? []) boxes.push({ span: u, cls: 'iv-usable-box', text: `usable ${u.start}-${u.end}`, hover: `Usable (GET_INFO IOVA range): ${range(u)}` });
+      for (const u of vm.usable ?? []) boxes.push({ span: u, cls: 'iv-usable-box', text: `usable ${u.start}-${u.end}`, short: 'usable', hover: `Usable (GET_INFO IOVA range): ${range(u)}` });
       break;
     case 'maps':
       for (const m of vm.mappings) {
         boxes.push({
-          span: m, cls: 'iv-map', text: `${m.size} → HPA ${m.hpa ?? '?'}`,
+          span: m, cls: 'iv-map', text: `${m.size} → HPA ${m.hpa ?? '?'}`, short: m.size,
           hover: `MAP_DMA: ${range(m)}, vaddr ${m.vaddr} -> HPA ${m.hpa ?? '(not pinned)'}, ${m.prot}`,
         });
       }
@@ -179,7 +181,7 @@ function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: Axi
       <text x={4} y={y + LANE_H / 2} dominantBaseline="central" className="iv-lane-label" style={{ fontSize: FONT.lane }}>{lane.label}</text>
       {boxes.map((b, i) => {
         const { x, w } = spanBox(L, b.span);
-        const show = fits(b.text, w);
+        const show = fits(b.text, w) ? b.text : b.short !== undefined && fits(b.short, w) ? b.short : null;
         return (
           <g
             key={i} className={`iv-box ${b.cls}`} tabIndex={0} role="img" aria-label={b.hover}
@@ -187,8 +189,8 @@ function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: Axi
           >
             <title>{b.hover}</title>
             <rect x={x + 0.5} y={y + 0.5} width={w - 1} height={LANE_H - 1} rx={2} style={b.fill ? { fill: b.fill } : undefined} />
-            {show && (
-              <text x={x + w / 2} y={y + LANE_H / 2} textAnchor="middle" dominantBaseline="central" style={{ fontSize: FONT.bar }}>{b.text}</text>
+            {show !== null && (
+              <text x={x + w / 2} y={y + LANE_H / 2} textAnchor="middle" dominantBaseline="central" style={{ fontSize: FONT.bar }}>{show}</text>
             )}
           </g>
         );
