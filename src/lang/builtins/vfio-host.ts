@@ -3,11 +3,11 @@
 // recorded on the machine and in the trace, and the kernel's answer becomes a record the program
 // can `expect` on. A refusal (errno != 0) is such an answer, never a runtime error.
 
-import { platformFor } from '../../model/iommu/platform';
+import { HostSystem } from '../../model/host/system';
 import { type LabMachine, RAM_BASE } from '../../model/lab/machine';
 import type { HostCallRecord } from '../../model/vfio/calls';
 import { NotModelled } from '../../model/vfio/type1';
-import { type SysResult, VfioHost } from '../../model/vfio/vfio';
+import type { SysResult, VfioHost } from '../../model/vfio/vfio';
 import type { CallContext, ReturnSpec } from '../registry-types';
 import { record, type RecordValue, type Value } from '../values';
 
@@ -18,18 +18,26 @@ export const U64_MAX = (1n << 64n) - 1n;
  *  RAM_BASE, so pinned pages start at RAM_BASE + 256 MiB (pin.ts) and process.poke/peek reach them
  *  through physical memory (a guest's host.s2.map ranges there would share it). */
 export function ensureHost(m: LabMachine, ctx: CallContext): VfioHost {
-  if (m.vfio !== null) return m.vfio;
-  const { machine, ...opts } = structuredClone(m.hostSpec.platform);
-  const platform = { ...platformFor(machine, opts), hostRamBase: BigInt(RAM_BASE) };
+  return ensureHostSystem(m, ctx).vfio;
+}
+
+/** The whole host composition (devices, ITS, the arm-smmu-v3 driver below VFIO) on this machine's
+ *  SMMU and memory, made from the declarations by the first host-side call. */
+export function ensureHostSystem(m: LabMachine, ctx: CallContext): HostSystem {
+  if (m.hostSystem !== null) return m.hostSystem;
+  const { machine, smmuStage, ...opts } = structuredClone(m.hostSpec.platform);
   try {
-    m.vfio = new VfioHost({
-      platform, kernel: m.hostSpec.kernel, devices: structuredClone(m.hostSpec.devices), process: { ...m.hostSpec.process },
-    });
+    m.hostSystem = new HostSystem({
+      platform: { machine, ...(smmuStage !== undefined ? { smmu_stage: smmuStage } : {}), ...opts },
+      kernel: m.hostSpec.kernel, devices: structuredClone(m.hostSpec.devices), process: { ...m.hostSpec.process },
+      hostRamBase: BigInt(RAM_BASE),
+    }, m);
   } catch (e) {
     if (e instanceof RangeError) ctx.fail(`the host cannot start: ${e.message}`);
     throw e;
   }
-  return m.vfio;
+  m.vfio = m.hostSystem.vfio;
+  return m.hostSystem;
 }
 
 /** A declaration of the host (host.platform, host.pci_device...): refused once the host runs. */

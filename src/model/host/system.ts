@@ -54,6 +54,9 @@ export interface HostSystemOptions {
   process?: ProcessOptions;
   allowUnsafeInterrupts?: boolean;
   dmaEntryLimit?: number;
+  /** x86-vtd only: where process memory lives (default the platform's 0x1_0000_0000). A lab
+   *  program's host puts it in the LabMachine's RAM, as arm64-virt always does. */
+  hostRamBase?: bigint;
 }
 
 /** A call's result as an ioctl script line reports it: the SysResult fields, and for device
@@ -89,6 +92,8 @@ export class HostSystem {
   readonly pci: VfioPciCore;
   readonly functions = new Map<string, PciFunction>();
   private readonly ownTrace: Trace = [];
+  /** x86-vtd in a lab program: the LabMachine whose memory and trace this host uses. */
+  private readonly lender: LabMachine | null = null;
   /** Per device: each MSI vector's LPI (arm) or IRTE index (x86). */
   private readonly vectors = new Map<string, { lpi?: number; irte?: number }[]>();
 
@@ -107,11 +112,12 @@ export class HostSystem {
       this.itsDriver = new HostItsDriver(this.machine);
       this.ir = null;
     } else {
-      if (machine !== undefined) throw new RangeError('x86-vtd has no LabMachine (no SMMU): build it without one');
+      // No SMMU: a LabMachine given (a lab program's) only lends its memory and its trace.
       this.machine = null;
-      this.platform = x86Vtd(p);
-      this.mem = new PhysMem();
-      this.mem.trace = this.ownTrace;
+      this.platform = { ...x86Vtd(p), ...(opts.hostRamBase !== undefined ? { hostRamBase: opts.hostRamBase } : {}) };
+      this.mem = machine?.mem ?? new PhysMem();
+      this.lender = machine ?? null;
+      if (machine === undefined) this.mem.trace = this.ownTrace;
       this.smmuDriver = null;
       this.itsDriver = null;
       this.ir = new InterruptRemapping();
@@ -133,7 +139,8 @@ export class HostSystem {
 
   /** Where every event goes: the machine's trace on arm64-virt, this object's on x86-vtd. */
   get trace(): Trace {
-    return this.machine !== null ? this.machine.trace : this.ownTrace;
+    const m = this.machine ?? this.lender;
+    return m !== null ? m.trace : this.ownTrace;
   }
 
   // ---- system calls -------------------------------------------------------------------------

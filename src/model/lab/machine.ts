@@ -34,6 +34,7 @@ import type { HostCallRecord } from '../vfio/calls';
 import type { ProcessOptions } from '../vfio/pin';
 import type { KernelId } from '../vfio/profile';
 import type { VfioHost } from '../vfio/vfio';
+import type { HostSystem } from '../host/system';
 import { PageTableBuilder, type Perm, type TableAllocator, type TableIO } from '../vmsa/builder';
 import { type GranuleShift, levelShift, s1StartLevel, startIndexBits } from '../vmsa/geometry';
 
@@ -190,6 +191,8 @@ export class LabMachine {
   /** VFIO type1 on the declared platform, made by the first host-side call (src/lang/builtins/
    *  vfio-host.ts); null until then. A class graph, not plain data: see canSnapshot. */
   vfio: VfioHost | null = null;
+  /** The host composition around `vfio` (devices, ITS, the driver below VFIO), made with it. */
+  hostSystem: HostSystem | null = null;
   /** Every host-side call the program made, in order, with the kernel's answer. */
   readonly hostCalls: HostCallRecord[] = [];
 
