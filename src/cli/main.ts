@@ -53,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ioctl: {
     args: 'SCRIPT.json',
-    summary: 'replay an ioctl script\'s calls against the host model (VFIO type1), one JSON line each',
+    summary: 'replay an ioctl script\'s calls against the host model (VFIO, SMMUv3, ITS, edu), one JSON line each',
     usage: IOCTL_USAGE,
     arity: 1,
     run: ([path]) => runIoctlFile(path),

@@ -2,13 +2,14 @@
 // which model answers. Every method returns vfio.ts's SysResult (ret, errno, out, text) plus the
 // fields a device action reports (formats/ioctl-script.md, "Output line").
 //
-// hostBackend() builds the model a script describes. Today that is VfioHost (src/model/vfio/vfio.ts):
-// fds, container and group ioctls, type1, sysfs, mmap. The ops it lacks are listed in `missing`
-// with the reason, and the CLI refuses a script that uses them before running anything.
+// hostBackend() builds the model a script describes: HostSystem (src/model/host/system.ts). A
+// backend that lacks an op lists it in `missing` with the reason, and the CLI refuses a script
+// that uses it before running anything (HostSystem lacks none).
 
-import { platformFor } from '../../model/iommu/platform';
+import { HostSystem } from '../../model/host/system';
+import type { EventRecord } from '../../model/smmuv3/events';
 import { requestName, requestNames, type FdKind } from '../../model/vfio/ioctl';
-import { VfioHost, type SysResult } from '../../model/vfio/vfio';
+import type { SysResult } from '../../model/vfio/vfio';
 import { iommufdName } from './requests';
 import type { IoctlScript, Op, Prot } from './schema';
 
@@ -16,10 +17,11 @@ import type { IoctlScript, Op, Prot } from './schema';
 export interface OpResult extends SysResult {
   /** peek, and a dma read: the bytes. */
   data?: Uint8Array;
-  /** dma: whether the transaction completed, and its output address or the SMMU's event. */
+  /** dma: whether the transaction completed, and its output address or the SMMU's event (null:
+   *  aborted without one); irq: the event that stopped the MSI write. */
   ok?: boolean;
   pa?: bigint;
-  event?: unknown;
+  event?: EventRecord | null;
   /** irq: the MSI became an interrupt (and signalled the eventfd SET_IRQS attached). */
   delivered?: boolean;
   /** mmio and config reads. */
@@ -58,19 +60,16 @@ export function nameOn(kind: string | undefined, request: number): string | unde
 
 const VFIO_FD_KINDS: ReadonlySet<string> = new Set<FdKind>(['container', 'group', 'device', 'mig-data']);
 
-const NO_DEVICE_SIDE = 'the host model has no device side yet (src/model/host: process memory contents, eventfds, the edu device)';
-
-/** VfioHost: the VFIO fds, type1, sysfs and mmap. */
-export class VfioHostBackend implements IoctlBackend {
-  readonly missing = new Map<Op, string>(
-    (['poke', 'peek', 'eventfd', 'read_eventfd', 'dma', 'irq', 'mmio', 'config'] as Op[]).map((op) => [op, NO_DEVICE_SIDE]),
-  );
-  readonly host: VfioHost;
+/** HostSystem (src/model/host/system.ts): VFIO type1 on arm64-virt's LabMachine (SMMUv3, GICv3
+ *  ITS) or on x86-vtd, with the edu device, device fds, eventfds and process memory. */
+export class HostSystemBackend implements IoctlBackend {
+  readonly missing = new Map<Op, string>();
+  readonly host: HostSystem;
 
   constructor(s: IoctlScript) {
-    this.host = new VfioHost({
+    this.host = new HostSystem({
       kernel: s.kernel,
-      platform: platformFor(s.platform.machine, s.platform.smmuStage === undefined ? {} : { smmuStage: s.platform.smmuStage }),
+      platform: s.platform.smmuStage === undefined ? { machine: s.platform.machine } : { machine: s.platform.machine, smmu_stage: s.platform.smmuStage },
       devices: s.devices,
       process: { rlimitMemlock: s.process.rlimitMemlock, capIpcLock: s.process.capIpcLock },
     });
@@ -80,21 +79,24 @@ export class VfioHostBackend implements IoctlBackend {
   close(fd: number) { return this.host.close(fd); }
   ioctl(fd: number, request: number, arg: unknown) { return this.host.ioctl(fd, request, arg); }
   requestName(fd: number, request: number) {
-    return nameOn(this.host.fdTable().find((f) => f.fd === fd)?.kind, request) ?? iommufdName(this.host.profile, request);
+    return nameOn(this.host.vfio.fdTable().find((f) => f.fd === fd)?.kind, request) ?? iommufdName(this.host.vfio.profile, request);
   }
   mmap(length: bigint, prot: Prot) { return this.host.mmap(length, prot); }
   read(path: string) { return this.host.read(path); }
-  poke(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  peek(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  eventfd(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  readEventfd(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  dma(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  irq(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  mmio(): OpResult { throw new Error(NO_DEVICE_SIDE); }
-  config(): OpResult { throw new Error(NO_DEVICE_SIDE); }
+  poke(addr: bigint, data: Uint8Array) { return this.host.poke(addr, data); }
+  peek(addr: bigint, len: number) { return this.host.peek(addr, len); }
+  eventfd() { return this.host.eventfd(); }
+  readEventfd(fd: number) { return this.host.readEventfd(fd); }
+  dma(bdf: string, dir: 'read' | 'write', iova: bigint, len: number, data?: Uint8Array) { return this.host.dma(bdf, dir, iova, len, data); }
+  irq(bdf: string, vector: number) { return this.host.irq(bdf, vector); }
+  mmio(bdf: string, bar: number, offset: bigint, size: number, value?: bigint): OpResult {
+    // pread/pwrite take an off_t: an offset past 2^53 lies beyond any BAR, and the model says so.
+    return this.host.mmio(bdf, bar, offset > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offset), size, value);
+  }
+  config(bdf: string, offset: number, size: number, value?: bigint) { return this.host.config(bdf, offset, size, value); }
 }
 
 /** The host model for a script. */
 export function hostBackend(s: IoctlScript): IoctlBackend {
-  return new VfioHostBackend(s);
+  return new HostSystemBackend(s);
 }

@@ -1,9 +1,10 @@
 // One output line of `iommu-lab ioctl` (formats/ioctl-script.md, "Output line"): `i`, `op`,
 // `request` for an ioctl, `ret`, `errno`, `errname` when errno != 0, then what the call produced
-// (`out`, `text`, `data`, `ok`, `pa`, `event`, `delivered`, `value`). Hex strings (lower case,
+// (`out`, `text`, `ok`, `data`, `pa`, `event`, `delivered`, `value`). Hex strings (lower case,
 // "0x", no padding) for addresses and sizes, integers for everything else, as in machine-image
 // output; byte strings as hex digits, two a byte, first byte first.
 
+import { isTranslationFault, type EventRecord } from '../../model/smmuv3/events';
 import { errname } from '../../model/vfio/errno';
 import type { OpResult } from './backend';
 import type { Op } from './schema';
@@ -46,11 +47,30 @@ export function formatResult(i: number, op: Op, request: string | number | undef
   if (r.errno !== 0) line.errname = r.errname ?? errname(r.errno);
   if (r.out !== undefined) line.out = jsonValue(undefined, r.out);
   if (r.text !== undefined) line.text = r.text;
-  if (r.data !== undefined) line.data = bytesHex(r.data);
   if (r.ok !== undefined) line.ok = r.ok;
+  if (r.data !== undefined) line.data = bytesHex(r.data);
   if (r.pa !== undefined) line.pa = hex(r.pa);
-  if (r.event !== undefined) line.event = jsonValue(undefined, r.event);
+  if (r.event !== undefined) line.event = r.event === null ? null : eventJson(r.event);
   if (r.delivered !== undefined) line.delivered = r.delivered;
   if (r.value !== undefined) line.value = hex(r.value);
   return line;
+}
+
+/** The SMMU event record as machine-image output shows it (formats/machine-image.md, "event"):
+ *  `id`, `name`, and for the translation-class faults `stage` (S2 + 1), `class`, `input` and, for
+ *  stage 2, `ipa`; `recorded` false where CD.R or STE.S2R suppressed the record. Extra fields:
+ *  `sid` (the record's StreamID: which device), `fetch_addr` of a fetch abort, `why` of a
+ *  configuration error. */
+export function eventJson(e: EventRecord): Record<string, unknown> {
+  const o: Record<string, unknown> = { id: e.id, name: e.name, sid: e.sid };
+  if (isTranslationFault(e.id)) {
+    o.stage = e.s2 ? 2 : 1;
+    o.class = e.cls;
+    o.input = hex(e.input);
+    if (e.ipa !== undefined) o.ipa = hex(e.ipa);
+  }
+  if (e.fetchAddr !== undefined) o.fetch_addr = hex(e.fetchAddr);
+  if (!e.recorded) o.recorded = false;
+  if (e.why !== undefined) o.why = e.why;
+  return o;
 }

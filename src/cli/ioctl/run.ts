@@ -19,9 +19,9 @@ import { parseIoctlScript, ScriptError, type ArgExpr, type Call, type IoctlScrip
 
 export const IOCTL_USAGE = `Usage: iommu-lab ioctl SCRIPT.json
 
-Replays an ioctl script (iommu-lab/ioctl-script@1: open, ioctl, mmap, read, dma, ...) against the
-Lab's host model (VFIO type1 on the kernel profile the script names) and prints one JSON line per
-call, in order. SCRIPT.json may be "-" for stdin. An invalid script prints
+Replays an ioctl script (iommu-lab/ioctl-script@1: open, ioctl, mmap, read, dma, irq, ...)
+against the Lab's host model (VFIO on the kernel profile the script names, over a modelled SMMUv3,
+GICv3 ITS and QEMU's edu device) and prints one JSON line per call, in order. SCRIPT.json may be "-" for stdin. An invalid script prints
 "error: <JSON path>: <why>" on stderr and exits 2.
 `;
 
