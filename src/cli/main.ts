@@ -56,7 +56,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'replay an ioctl script\'s calls against the host model (VFIO, SMMUv3, ITS, edu), one JSON line each',
     usage: IOCTL_USAGE,
     arity: 1,
-    run: ([path]) => runIoctlFile(path),
+    options: { '--why': {} },
+    run: ([path], o) => runIoctlFile(path, { why: o['--why'] === true }),
   },
 };
 

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main';
@@ -239,7 +241,7 @@ describe('ioctl: what the model does not cover', () => {
         ioctl: () => { throw new NotModelled('VFIO_IOMMU_DIRTY_PAGES with GET_BITMAP'); },
       });
     };
-    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio', as: 'c' }, { op: 'ioctl', fd: '$c', request: 'VFIO_GET_API_VERSION' }]), backend);
+    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio', as: 'c' }, { op: 'ioctl', fd: '$c', request: 'VFIO_GET_API_VERSION' }]), { backend });
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: $.calls[1]: not modelled: VFIO_IOMMU_DIRTY_PAGES with GET_BITMAP\n' });
   });
 
@@ -248,8 +250,35 @@ describe('ioctl: what the model does not cover', () => {
       const real = new HostSystemBackend(s);
       return Object.assign(Object.create(real) as IoctlBackend, { missing: new Map([['read', 'no sysfs here']]) });
     };
-    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio' }, { op: 'read', path: '/sys/kernel/iommu_groups/2/type' }]), backend);
+    const r = runIoctlText(script([{ op: 'open', path: '/dev/vfio/vfio' }, { op: 'read', path: '/sys/kernel/iommu_groups/2/type' }]), { backend });
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: $.calls[1].op: "read" is not modelled yet: no sysfs here\n' });
+  });
+});
+
+describe('ioctl --why', () => {
+  it('adds where the errno came from, in words, and the kernel log', () => {
+    const calls = [...SETUP, { op: 'mmap', length: '0x10000', as: 'mem' }, map('$mem', '0x8000000', '0x1000'),
+      { op: 'mmap', length: '0x8000000', as: 'big' }, map('$big', '0x0', '0x5000000')];
+    const dir = mkdtempSync(join(tmpdir(), 'iommu-lab-ioctl-why-'));
+    try {
+      const path = join(dir, 'why.json');
+      writeFileSync(path, script(calls));
+      const plain = main(['ioctl', path]);
+      const why = main(['ioctl', '--why', path]);
+      expect([why.code, why.stderr]).toEqual([0, '']);
+      const p = plain.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const w = why.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      // Successful calls say nothing more; the format's fields are unchanged.
+      expect(w[0]).toEqual(p[0]);
+      expect(w[5]).toMatchObject(p[5]);
+      // The MSI window: vfio_iommu_iova_dma_valid(), called from vfio_dma_do_map().
+      expect(w[5].where).toBe('vfio_iommu_iova_dma_valid (vfio_dma_do_map)');
+      expect(typeof w[5].why).toBe('string');
+      // RLIMIT_MEMLOCK: vfio_pin_pages_remote()'s pr_warn with the limit in bytes, 0x4000000 = 67108864.
+      expect(w[7]).toMatchObject({ errname: 'ENOMEM', where: 'vfio_pin_pages_remote', log: ['vfio_pin_pages_remote: RLIMIT_MEMLOCK (67108864) exceeded'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -17,12 +17,15 @@ import { formatResult } from './format';
 import { resolveRef, type Named, type NumExpr } from './refs';
 import { parseIoctlScript, ScriptError, type ArgExpr, type Call, type IoctlScript } from './schema';
 
-export const IOCTL_USAGE = `Usage: iommu-lab ioctl SCRIPT.json
+export const IOCTL_USAGE = `Usage: iommu-lab ioctl [--why] SCRIPT.json
 
 Replays an ioctl script (iommu-lab/ioctl-script@1: open, ioctl, mmap, read, dma, irq, ...)
 against the Lab's host model (VFIO on the kernel profile the script names, over a modelled SMMUv3,
-GICv3 ITS and QEMU's edu device) and prints one JSON line per call, in order. SCRIPT.json may be "-" for stdin. An invalid script prints
-"error: <JSON path>: <why>" on stderr and exits 2.
+GICv3 ITS and QEMU's edu device) and prints one JSON line per call, in order. SCRIPT.json may
+be "-" for stdin. An invalid script prints "error: <JSON path>: <why>" on stderr and exits 2.
+
+  --why  add to each line what the model says about it: "where" (the kernel function that
+         chose the errno), "why" (in words) and "log" (kernel log lines), when there are any
 `;
 
 /** A call that cannot run: `code` 2 for the script's fault, 1 for the Lab's. */
@@ -33,20 +36,27 @@ export class RunError extends Error {
 }
 
 /** Read, validate and run the script at `path` ("-": stdin). Never throws. */
-export function runIoctlFile(path: string, makeBackend: (s: IoctlScript) => IoctlBackend = hostBackend): CliResult {
+export interface IoctlOptions {
+  /** --why: add what the model says about each call (`where`, `why`, `log`). */
+  why?: boolean;
+  /** The host model (tests give their own). */
+  backend?: (s: IoctlScript) => IoctlBackend;
+}
+
+export function runIoctlFile(path: string, opts: IoctlOptions = {}): CliResult {
   let text: string;
   try {
     text = readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (e) {
     return fail(2, `error: $: cannot read ${path}: ${readError(e)}`);
   }
-  return runIoctlText(text, makeBackend);
+  return runIoctlText(text, opts);
 }
 
 /** The same for a script already in memory. */
-export function runIoctlText(text: string, makeBackend: (s: IoctlScript) => IoctlBackend = hostBackend): CliResult {
+export function runIoctlText(text: string, opts: IoctlOptions = {}): CliResult {
   try {
-    const lines = replay(parseIoctlScript(text), makeBackend);
+    const lines = replay(parseIoctlScript(text), opts);
     return { code: 0, stdout: lines.map((l) => `${JSON.stringify(l)}\n`).join(''), stderr: '' };
   } catch (e) {
     if (e instanceof ScriptError) return fail(2, `error: ${e.message}`);
@@ -56,8 +66,8 @@ export function runIoctlText(text: string, makeBackend: (s: IoctlScript) => Ioct
 }
 
 /** Run every call; the output objects in order. Throws RunError. */
-export function replay(script: IoctlScript, makeBackend: (s: IoctlScript) => IoctlBackend = hostBackend): Record<string, unknown>[] {
-  const backend = makeBackend(script);
+export function replay(script: IoctlScript, opts: IoctlOptions = {}): Record<string, unknown>[] {
+  const backend = (opts.backend ?? hostBackend)(script);
   script.calls.forEach((c, i) => {
     const why = backend.missing.get(c.op);
     if (why !== undefined) throw new RunError(1, `$.calls[${i}].op`, `"${c.op}" is not modelled yet: ${why}`);
@@ -94,7 +104,9 @@ export function replay(script: IoctlScript, makeBackend: (s: IoctlScript) => Ioc
         ...(result.errno !== 0 ? { errname: result.errname } : {}), ...(result.out !== undefined ? { out: result.out } : {}),
       });
     }
-    return formatResult(i, c.op, request, result);
+    const line = formatResult(i, c.op, request, result);
+    if (opts.why) explain(line, result);
+    return line;
   });
 }
 
@@ -144,6 +156,13 @@ function argValue(arg: ArgExpr, num: Num): unknown {
     else out[k] = Object.fromEntries(Object.entries(v as Record<string, NumExpr>).map(([kk, x]) => [kk, num(x, 'arg', k, kk)]));
   }
   return out;
+}
+
+/** --why: the kernel function that chose the errno, the model's words, the kernel log lines. */
+function explain(line: Record<string, unknown>, r: OpResult): void {
+  if (r.where !== undefined) line.where = r.where;
+  if (r.why !== undefined) line.why = r.why;
+  if (r.log.length > 0) line.log = r.log;
 }
 
 function fail(code: number, line: string): CliResult {

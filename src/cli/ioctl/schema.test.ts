@@ -152,6 +152,6 @@ describe('ioctl script validation', () => {
 
   it('lists ioctl in the help', () => {
     expect(main(['--help']).stdout).toContain('ioctl SCRIPT.json');
-    expect(main(['ioctl', '--help']).stdout).toContain('Usage: iommu-lab ioctl SCRIPT.json');
+    expect(main(['ioctl', '--help']).stdout).toContain('Usage: iommu-lab ioctl [--why] SCRIPT.json');
   });
 });
