@@ -33,7 +33,11 @@ import { vmsaPageTable } from '../iommu/domain';
 import type { AttachedDomain, DeviceSpec } from '../iommu/group';
 import type { IommuHw } from '../iommu/hw';
 import type { PageTableInfo } from '../iommu/platform';
-import { cdWords, type LabMachine, s2StartLevelLinux } from '../lab/machine';
+import { cdWords, type LabMachine, type LabVm, s2StartLevelLinux } from '../lab/machine';
+import { IOMMU_MMIO } from '../iommu/resv';
+import { LabNestingHw, type IommuHwWithNesting, type NestingHw } from '../vfio/nesting/hw';
+import { nestedState } from '../vfio/nesting/smmu-domain';
+import { addGuestRam, cutGuestRam, freeVmid } from './nesting-vm';
 import type { CmdSpec } from '../smmuv3/commands';
 import { encodeSte, STE_CFG } from '../smmuv3/encode';
 import { PageTableBuilder } from '../vmsa/builder';
@@ -60,9 +64,17 @@ export interface SmmuDomainHw {
   readonly sids: Set<number>;
   /** The largest page the last unmap removed (the iotlb gather's pgsize). */
   lastUnmapGranule: bigint;
+  /** Seed profile, nested SMMU: the LabVm whose stage 2 this domain's table is (nesting-vm.ts). */
+  vm?: LabVm;
 }
 
-export class ArmSmmuV3Driver implements IommuHw {
+export interface ArmSmmuV3DriverOptions {
+  /** 5.12 + the seed series on an SMMU with both stages: every stage-2 domain type1 makes is an
+   *  ARM_SMMU_DOMAIN_NESTED one (a plain type1v2 domain is stage 1 there), backed by a LabVm. */
+  nestedS2Vm?: boolean;
+}
+
+export class ArmSmmuV3Driver implements IommuHw, IommuHwWithNesting {
   private readonly byTable = new Map<IoPageTable, SmmuDomainHw>();
   private readonly asids = new Set<number>();
   private readonly vmids = new Set<number>();
@@ -71,27 +83,56 @@ export class ArmSmmuV3Driver implements IommuHw {
   /** Each master's CD table (one 64-byte CD), allocated at its first stage-1 attach. */
   private readonly cdTable = new Map<number, number>();
 
-  constructor(private readonly m: LabMachine) {}
+  /** The seed series' driver side for nested domains (nesting/hw.ts): STEs as its
+   *  arm_smmu_write_strtab_ent() writes them, over the domain's LabVm. */
+  readonly nesting: NestingHw;
+  private readonly nestedSte: LabNestingHw;
+
+  constructor(private readonly m: LabMachine, private readonly opts: ArmSmmuV3DriverOptions = {}) {
+    this.nestedSte = new LabNestingHw(m, { sidOf: (dev) => bdfToRid(dev.bdf), vmOf: (d) => this.vmOf(d) });
+    this.nesting = {
+      s2Cfg: (d) => this.nestedSte.nesting.s2Cfg(d),
+      installSte: (d, dev, cfg) => {
+        this.nestedSte.nesting.installSte(d, dev, cfg);
+        this.steKey.set(bdfToRid(dev.bdf), `nested:${cfg.kind}`);
+      },
+      issue: (cmds) => this.m.issue(cmds),
+    };
+  }
+
+  /** The LabVm behind a nested domain's stage 2. */
+  vmOf(d: IommuDomain): LabVm {
+    const vm = this.byTable.get(d.pt)?.vm;
+    if (vm === undefined) throw new RangeError('a nested domain whose stage 2 is not a VM of this machine (smmu_stage "nested" on the 5.12-nested kernel)');
+    return vm;
+  }
 
   /** HostOptions.pageTable: arm_smmu_domain_finalise() -> alloc_io_pgtable_ops(). */
   readonly pageTable = (info: PageTableInfo): IoPageTable => {
     if (info.stage === 'vtd') throw new RangeError('a VT-d page table on an SMMU');
     const stage = info.stage === 's2' ? 2 : 1;
     const startLevel = stage === 2 ? s2StartLevelLinux(GRANULE, info.inputBits) : undefined;
-    const b = new PageTableBuilder(stage, GRANULE, info.inputBits, this.m.hostIO, this.m.hostAllocator, startLevel);
+    // A nested domain's stage 2 is a VM: createVm() allocates its root as io-pgtable would.
+    const vm = stage === 2 && this.opts.nestedS2Vm === true ? this.m.createVm(freeVmid(this.m, this.vmids), info.inputBits, GRANULE) : undefined;
+    const b = new PageTableBuilder(stage, GRANULE, info.inputBits, this.m.hostIO, this.m.hostAllocator, startLevel, vm?.s2Root);
     const inner = vmsaPageTable(b);
     const hw: SmmuDomainHw = {
       stage: info.stage, inputBits: info.inputBits, root: b.root, startLevel: b.startLevel, asid: 0, vmid: 0, live: false,
-      sids: new Set(), lastUnmapGranule: 1n << BigInt(GRANULE),
+      sids: new Set(), lastUnmapGranule: 1n << BigInt(GRANULE), ...(vm !== undefined ? { vm } : {}),
     };
     const pt: IoPageTable = {
-      mapPages: (iova, paddr, pgsize, count, prot) => inner.mapPages(iova, paddr, pgsize, count, prot),
+      mapPages: (iova, paddr, pgsize, count, prot) => {
+        inner.mapPages(iova, paddr, pgsize, count, prot);
+        if (vm !== undefined) addGuestRam(vm, Number(iova), Number(paddr), Number(pgsize * BigInt(count)), (prot & IOMMU_MMIO) !== 0);
+      },
       unmap: (iova, size) => {
         const end = iova + size;
         let g = 0n;
         for (const l of inner.leaves()) if (l.iova < end && l.iova + l.pgsize > iova && l.pgsize > g) g = l.pgsize;
         hw.lastUnmapGranule = g === 0n ? 1n << BigInt(GRANULE) : g;
-        return inner.unmap(iova, size);
+        const r = inner.unmap(iova, size);
+        if (vm !== undefined) cutGuestRam(vm, Number(iova), Number(size));
+        return r;
       },
       iovaToPhys: (iova) => inner.iovaToPhys(iova),
       leaves: () => inner.leaves(),
@@ -116,16 +157,27 @@ export class ArmSmmuV3Driver implements IommuHw {
     if (hw === undefined) throw new RangeError('setDeviceDomain: a domain whose page table this driver did not make');
     if (!hw.live) this.alloc(hw);
     hw.sids.add(sid);
-    if (hw.stage === 's1') this.attachS1(sid, hw);
+    const nested = nestedState(to.domain);
+    if (nested !== undefined) this.nesting.installSte(to.domain, dev, nested.steCfg());
+    else if (hw.stage === 's1') this.attachS1(sid, hw);
     else this.attachS2(sid, hw);
   }
 
-  /** The ASID or VMID, lowest free from 1. */
+  /** Whether this driver's domains hold the VMID / ASID (iommufd's domains on the same SMMU ask). */
+  vmidInUse(vmid: number): boolean { return this.vmids.has(vmid); }
+  asidInUse(asid: number): boolean { return this.asids.has(asid); }
+
+  /** The ASID or VMID, lowest free from 1. One VMID space (smmu->vmid_map) and one ASID space
+   *  (arm_smmu_asid_xa) per SMMU: the lab's VMs (iommufd nest parents among them) and its host
+   *  CDs (iommufd's stage-1 domains) hold IDs too. */
   private alloc(hw: SmmuDomainHw): void {
     const ids = hw.stage === 's1' ? this.asids : this.vmids;
-    const taken = hw.stage === 's2' ? new Set([...this.vmids, ...this.m.vms.map((v) => v.vmid)]) : ids;
+    const taken = hw.stage === 's2'
+      ? new Set([...this.vmids, ...this.m.vms.map((v) => v.vmid)])
+      : new Set([...this.asids, ...this.m.cds.filter((c) => c.vm === null).map((c) => c.asid)]);
     let id = 1;
     while (taken.has(id)) id++;
+    if (hw.vm !== undefined) id = hw.vm.vmid;            // the VM's own, free when its table was made
     ids.add(id);
     if (hw.stage === 's1') hw.asid = id;
     else hw.vmid = id;

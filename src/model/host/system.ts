@@ -41,6 +41,7 @@ import type { ProcessOptions } from '../vfio/pin';
 import type { KernelId } from '../vfio/profile';
 import { VfioHost, type SysResult } from '../vfio/vfio';
 import { readBytes, writeBytes } from './bytes';
+import { hostIommufdHw } from './iommufd';
 import { HostItsDriver } from './its-driver';
 import { prepareMsi } from './msi-cookie';
 import { bdfToRid } from './rid';
@@ -132,6 +133,8 @@ export class HostSystem {
       platform: this.platform, kernel: opts.kernel, devices: opts.devices, process: opts.process,
       allowUnsafeInterrupts: opts.allowUnsafeInterrupts, dmaEntryLimit: opts.dmaEntryLimit, pci: this.pci,
       ...(this.smmuDriver !== null ? { hw: this.smmuDriver, pageTable: this.smmuDriver.pageTable } : {}),
+      // /dev/iommu on the same SMMU (iommufd.ts); the profile decides whether it exists.
+      ...(this.smmuDriver !== null ? { iommufdHw: hostIommufdHw(this.machine!, opts.devices, this.smmuDriver, p.smmu_stage === 'nested') } : {}),
     });
     // Each device starts in its default domain (an abort STE here, see smmu-driver.ts).
     if (this.smmuDriver !== null) for (const d of opts.devices) this.smmuDriver.setDeviceDomain(d, { kind: 'default' });
@@ -239,14 +242,24 @@ export class HostSystem {
     if (this.machine !== null) {
       const r = this.machine.smmu.translate({ sid, iova: addr, access: write ? 'write' : 'read' });
       if (r.ok) return { pa: r.pa };
-      // arm_smmu_evtq_thread(): the host driver consumes the record.
-      if (r.event !== null) this.machine.drainEvents('host');
+      // arm_smmu_evtq_thread(): the host driver consumes the record; a guest's stage-1 event of a
+      // device attached nested goes on to its vEVENTQ (arm_smmu_handle_event()).
+      if (r.event !== null) this.serviceEvents();
       return { event: r.event };
     }
     const d = this.domainOf(bdf);
     const pa = d === null ? null : d.pt.iovaToPhys(addr);
     if (pa === null) return { why: `VT-d: IOVA 0x${addr.toString(16)} is not mapped in ${bdf}'s ${d === null ? 'domain (none attached: DMA blocked)' : 'domain'} (a DMA remapping fault; VT-d hardware is not modelled)` };
     return { pa };
+  }
+
+  /** The host's event-queue thread: iommufd's (which forwards to vEVENTQs) when /dev/iommu has a
+   *  hardware below it, else the driver's. Returns how many records went to a vEVENTQ. */
+  serviceEvents(): number {
+    if (this.machine === null) return 0;
+    if (this.vfio.iommufd.hasHw) return this.vfio.iommufd.evtqThread();
+    this.machine.drainEvents('host');
+    return 0;
   }
 
   private portFor(bdf: string): PciBusPort {

@@ -56,6 +56,9 @@ export class IommufdHost {
 
   constructor(private readonly env: IommufdHostEnv) {}
 
+  /** Whether an IommufdHw is below (HostOptions.iommufdHw). */
+  get hasHw(): boolean { return this.env.hw !== undefined; }
+
   /** open() of /dev/iommu or /dev/vfio/devices/vfioN; null for any other path. */
   open(path: string): SysResult | null {
     if (path === '/dev/iommu') {

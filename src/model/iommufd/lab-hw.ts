@@ -26,6 +26,10 @@ export interface LabHwOptions {
   sids: Record<string, number>;
   /** ARM_SMMU_FEAT_NESTING: both stages (platform smmu_stage "nested"). Default true. */
   nesting?: boolean;
+  /** IDs the SMMU driver below VFIO holds already: the kernel has one smmu->vmid_map and one
+   *  arm_smmu_asid_xa per SMMU, so iommufd's domains and type1's never share an ID. */
+  vmidInUse?: (vmid: number) => boolean;
+  asidInUse?: (asid: number) => boolean;
 }
 
 interface LabPaging extends HwPaging {
@@ -39,19 +43,21 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
     if (sid === undefined) throw new RangeError(`no StreamID given for ${d.bdf}`);
     return lab.devices.find((x) => x.sid === sid) ?? lab.assign(d.bdf, sid);
   };
-  let nextAsid = 1;
+  const asidTaken = (a: number) => lab.cds.some((c) => c.vm === null && c.asid === a) || (opts.asidInUse?.(a) ?? false);
   return {
     nesting: opts.nesting ?? true,
     streamId: (d) => dev(d).sid,
     allocPaging(stage): LabPaging {
       if (stage === 's2') {
         let vmid = 1;                                   // ida_alloc_range(&smmu->vmid_map, 1, ...)
-        while (lab.vms.some((v) => v.vmid === vmid)) vmid++;
+        while (lab.vms.some((v) => v.vmid === vmid) || (opts.vmidInUse?.(vmid) ?? false)) vmid++;
         const vm = lab.createVm(vmid, S2_INPUT_BITS, 12);
         return { stage, inputBits: S2_INPUT_BITS, pgsizeBitmap: PGSIZES, pt: s2Table(lab, vm), vmid, s2Words: lab.steS2Words(vm), vm };
       }
       const pt = lab.newHostPt(12, S1_INPUT_BITS);
-      const cd = lab.writeHostCd(pt, nextAsid++);
+      let asid = 1;                                   // xa_alloc(&arm_smmu_asid_xa, .., XA_LIMIT(1, ..))
+      while (asidTaken(asid)) asid++;
+      const cd = lab.writeHostCd(pt, asid);
       const book = new ListPageTable();
       const table: IoPageTable = {
         mapPages(iova, paddr, pgsize, count, prot) {
