@@ -10,7 +10,7 @@ import { HostSystem } from '../../model/host/system';
 import type { EventRecord } from '../../model/smmuv3/events';
 import { requestName, requestNames, type FdKind } from '../../model/vfio/ioctl';
 import type { SysResult } from '../../model/vfio/vfio';
-import { iommufdName } from './requests';
+import { iommufdName, seedName } from './requests';
 import type { IoctlScript, Op, Prot } from './schema';
 
 /** A call's result: the system call's, or a device action's own fields. */
@@ -79,7 +79,9 @@ export class HostSystemBackend implements IoctlBackend {
   close(fd: number) { return this.host.close(fd); }
   ioctl(fd: number, request: number, arg: unknown) { return this.host.ioctl(fd, request, arg); }
   requestName(fd: number, request: number) {
-    return nameOn(this.host.vfio.fdTable().find((f) => f.fd === fd)?.kind, request) ?? iommufdName(this.host.vfio.profile, request);
+    const kind = this.host.vfio.fdTable().find((f) => f.fd === fd)?.kind;
+    const profile = this.host.vfio.profile;
+    return seedName(profile, kind, request) ?? nameOn(kind, request) ?? iommufdName(profile, request);
   }
   mmap(length: bigint, prot: Prot) { return this.host.mmap(length, prot); }
   read(path: string) { return this.host.read(path); }

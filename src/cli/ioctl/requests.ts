@@ -4,7 +4,7 @@
 // what it takes; the struct field names are those of the structs named here.
 
 import { IOMMUFD_IOCTLS, iommufdIoctl, iommufdRequestCode, iommufdRequestDef, profileHas } from '../../model/iommufd/uapi';
-import { requestCode, VFIO_IOCTLS } from '../../model/vfio/ioctl';
+import { requestCode, vfioIoctl, VFIO_IOCTLS } from '../../model/vfio/ioctl';
 import type { KernelProfile } from '../../model/vfio/profile';
 
 export type ArgKind =
@@ -48,19 +48,39 @@ export function argKind(name: string | undefined): ArgKind | undefined {
   return name !== undefined && Object.hasOwn(STRUCTS, name) ? STRUCTS[name] : undefined;
 }
 
-/** Every uapi request name the Lab knows: VFIO's (include/uapi/linux/vfio.h, ioctl.ts) and
- *  iommufd's (include/uapi/linux/iommufd.h, iommufd/uapi.ts). */
+/** The 2021 seed series' container requests (VFIO v13, never merged; src/model/vfio/nesting/uapi.ts):
+ *  only a profile with `seedNesting` has them in its headers. */
+const SEED_IOCTLS: readonly { n: number; name: string }[] = [
+  { n: 18, name: 'VFIO_IOMMU_SET_PASID_TABLE' },
+  { n: 19, name: 'VFIO_IOMMU_CACHE_INVALIDATE' },
+  { n: 20, name: 'VFIO_IOMMU_SET_MSI_BINDING' },
+];
+
+/** Every uapi request name the Lab knows: VFIO's (include/uapi/linux/vfio.h, ioctl.ts),
+ *  iommufd's (include/uapi/linux/iommufd.h, iommufd/uapi.ts) and the seed series'. */
 export function knownRequestNames(): string[] {
-  return [...VFIO_IOCTLS.map((d) => d.name), ...IOMMUFD_IOCTLS.map((d) => d.name)];
+  return [...VFIO_IOCTLS.map((d) => d.name), ...IOMMUFD_IOCTLS.map((d) => d.name), ...SEED_IOCTLS.map((d) => d.name)];
 }
 
 /** The ioctl number of a uapi name, or undefined. */
 export function codeOf(name: string): number | undefined {
-  return requestCode(name) ?? iommufdRequestCode(name);
+  const seed = SEED_IOCTLS.find((d) => d.name === name);
+  return requestCode(name) ?? iommufdRequestCode(name) ?? (seed === undefined ? undefined : vfioIoctl(seed.n));
 }
 
-/** Why `name` is not in this profile's headers (an iommufd request added later), or null. */
+/** The seed series' name of a container request number, on a profile that has the series. */
+export function seedName(profile: KernelProfile, fdKind: string | undefined, code: number): string | undefined {
+  if (!profile.seedNesting || fdKind !== 'container') return undefined;
+  return SEED_IOCTLS.find((d) => vfioIoctl(d.n) === code)?.name;
+}
+
+/** Why `name` is not in this profile's headers (an iommufd request added later, or the seed
+ *  series' on a kernel without it), or null. */
 export function missingFrom(profile: KernelProfile, name: string): string | null {
+  const seed = SEED_IOCTLS.find((d) => d.name === name);
+  if (seed !== undefined && !profile.seedNesting) {
+    return `${name} is not in Linux ${profile.id}'s uapi headers (the 2021 nesting series, never merged: kernel "5.12-nested"): give it by number (0x${vfioIoctl(seed.n).toString(16)}) to see what ${profile.id} does with it`;
+  }
   const code = iommufdRequestCode(name);
   const def = code === undefined ? undefined : iommufdRequestDef(code);
   if (def === undefined || profileHas(profile, def)) return null;

@@ -135,6 +135,23 @@ describe('ioctl: results', () => {
     expect(withBackend[4]).toEqual({ i: 4, op: 'ioctl', request: 6, ret: -1, errno: 25, errname: 'ENOTTY' });
   });
 
+  it('the seed series\' requests on its own profile, by name and by number', () => {
+    const out = lines(script([
+      { op: 'open', path: '/dev/vfio/vfio', as: 'c' },
+      { op: 'ioctl', fd: '$c', request: 'VFIO_IOMMU_SET_PASID_TABLE', arg: { argsz: 40 } },
+      // 0x3b77 = _IO(';', 100 + 19): VFIO_IOMMU_CACHE_INVALIDATE in the series' headers.
+      { op: 'ioctl', fd: '$c', request: '0x3b77', arg: { argsz: 40 } },
+      { op: 'ioctl', fd: '$c', request: 'VFIO_CHECK_EXTENSION', arg: 6 },
+    ], { kernel: '5.12-nested' }));
+    expect(out.slice(1)).toEqual([
+      // No backend yet: vfio_fops_unl_ioctl() has nobody to pass them to, -EINVAL.
+      { i: 1, op: 'ioctl', request: 'VFIO_IOMMU_SET_PASID_TABLE', ret: -1, errno: 22, errname: 'EINVAL' },
+      { i: 2, op: 'ioctl', request: 'VFIO_IOMMU_CACHE_INVALIDATE', ret: -1, errno: 22, errname: 'EINVAL' },
+      // VFIO_TYPE1_NESTING_IOMMU is what the series is about: 1.
+      { i: 3, op: 'ioctl', request: 'VFIO_CHECK_EXTENSION', ret: 1, errno: 0 },
+    ]);
+  });
+
   it('a number means what the fd makes of it: 0x3b70 is VFIO_IOMMU_GET_INFO on a container', () => {
     // VFIO_BASE + 12 is GET_INFO on a type1 container and GET_PCI_HOT_RESET_INFO on a device fd.
     const out = lines(script([...SETUP, { op: 'ioctl', fd: '$container', request: 0x3b70, arg: { argsz: 16 } }]));

@@ -40,6 +40,9 @@ const bad: [string, string, string, string][] = [
   // include/uapi/linux/iommufd.h: IOMMU_VIOMMU_ALLOC (IOMMUFD_CMD_BASE + 0x10) came in 6.13.
   ['an iommufd request the 6.12 headers lack', calls(open('i', '/dev/iommu'), { op: 'ioctl', fd: '$i', request: 'IOMMU_VIOMMU_ALLOC', arg: { size: 40 } }),
     '$.calls[1].request', 'IOMMU_VIOMMU_ALLOC is not in Linux 6.12\'s uapi headers (it came in 6.13): give it by number (0x3b90)'],
+  // The seed series' requests exist only on the "5.12-nested" profile (src/model/vfio/nesting/uapi.ts: VFIO_BASE + 18).
+  ['a seed-series request on 6.12', calls(open('c'), { op: 'ioctl', fd: '$c', request: 'VFIO_IOMMU_SET_PASID_TABLE', arg: { argsz: 40 } }),
+    '$.calls[1].request', 'VFIO_IOMMU_SET_PASID_TABLE is not in Linux 6.12\'s uapi headers (the 2021 nesting series, never merged: kernel "5.12-nested"): give it by number (0x3b76)'],
   ['a request missing', calls(open('c'), { op: 'ioctl', fd: '$c' }), '$.calls[1].request', 'missing'],
   ['a request number past 32 bits', calls(open('c'), { op: 'ioctl', fd: '$c', request: '0x100000000' }), '$.calls[1].request', 'out of range'],
   ['$name not defined yet (named later)', calls({ op: 'close', fd: '$c' }, open('c')), '$.calls[0].fd', '$c: $c is not defined yet: $.calls[1] names it, after this call'],
