@@ -13,10 +13,14 @@ const hex = (n: bigint | number) => `0x${BigInt(n).toString(16)}`;
 
 /** Field names (in `out`, its capabilities and in events) whose values are addresses or sizes.
  *  The rest (argsz, flags, cap_offset, id, version, next, nr_iovas, avail, index, count,
- *  num_regions, num_irqs) are integers. */
+ *  num_regions, num_irqs, object ids, num_iovas, entry_num) are integers. */
 const HEX_FIELDS = new Set([
-  'size', 'iova', 'vaddr', 'start', 'end', 'offset', 'iova_pgsizes', 'pgsize_bitmap', 'max_dirty_bitmap_size',
-  'pgsize', 'addr', 'pa', 'ipa', 'input', 'value',
+  // VFIO (include/uapi/linux/vfio.h)
+  'size', 'iova', 'vaddr', 'start', 'end', 'offset', 'iova_pgsizes', 'pgsize_bitmap', 'max_dirty_bitmap_size', 'pgsize',
+  // iommufd (include/uapi/linux/iommufd.h): IOAS ranges are [start, last], lengths in bytes
+  'last', 'length', 'out_iova_alignment', 'user_va',
+  // events and device actions
+  'addr', 'pa', 'ipa', 'input', 'value',
 ]);
 
 /** A value of `out` or `event` as JSON: hex for the HEX_FIELDS, integers otherwise (hex only if an

@@ -152,6 +152,24 @@ describe('ioctl: results', () => {
     ]);
   });
 
+  it('iommufd: IOAS_IOVA_RANGES asked twice, the second time with the count the first wrote back', () => {
+    const out = lines(script([
+      { op: 'open', path: '/dev/iommu', as: 'iommufd' },
+      { op: 'ioctl', fd: '$iommufd', request: 'IOMMU_IOAS_ALLOC', arg: { size: 12 }, as: 'ioas' },
+      { op: 'ioctl', fd: '$iommufd', request: 'IOMMU_IOAS_IOVA_RANGES', arg: { size: 32, ioas_id: '$ioas.out.out_ioas_id' }, as: 'r' },
+      // 0x3b84 = _IO(';', 0x80 + 4): IOMMU_IOAS_IOVA_RANGES (include/uapi/linux/iommufd.h).
+      { op: 'ioctl', fd: '$iommufd', request: '0x3b84', arg: { size: 32, ioas_id: '$ioas.out.out_ioas_id', num_iovas: '$r.out.num_iovas' } },
+    ], { kernel: '7.2' }));
+    // Object ids come from 1 in allocation order (the xarray). A fresh IOAS with no device allows
+    // [0, ULONG_MAX], alignment 1; with num_iovas 0, iommufd_ioas_iova_ranges() copies the count
+    // back and returns -EMSGSIZE (90).
+    expect(out.slice(1)).toEqual([
+      { i: 1, op: 'ioctl', request: 'IOMMU_IOAS_ALLOC', ret: 0, errno: 0, out: { out_ioas_id: 1 } },
+      { i: 2, op: 'ioctl', request: 'IOMMU_IOAS_IOVA_RANGES', ret: -1, errno: 90, errname: 'EMSGSIZE', out: { num_iovas: 1, out_iova_alignment: '0x1', allowed_iovas: [] } },
+      { i: 3, op: 'ioctl', request: 'IOMMU_IOAS_IOVA_RANGES', ret: 0, errno: 0, out: { num_iovas: 1, out_iova_alignment: '0x1', allowed_iovas: [{ start: '0x0', last: '0xffffffffffffffff' }] } },
+    ]);
+  });
+
   it('a number means what the fd makes of it: 0x3b70 is VFIO_IOMMU_GET_INFO on a container', () => {
     // VFIO_BASE + 12 is GET_INFO on a type1 container and GET_PCI_HOT_RESET_INFO on a device fd.
     const out = lines(script([...SETUP, { op: 'ioctl', fd: '$container', request: 0x3b70, arg: { argsz: 16 } }]));
