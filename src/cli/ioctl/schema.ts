@@ -23,7 +23,8 @@
 // - `mmap` `prot` is "rw" (default), "r", "w" or "none".
 
 import { z } from 'zod';
-import { formatPath, readNumber } from '../../model/image/parse';
+import { readNumber } from '../../model/image/parse';
+import { firstInDocument, formatPath, suggest, type Issue, type Path } from '../../model/json-path';
 import type { DeviceSpec } from '../../model/iommu/group';
 import { DEFAULT_KERNEL, KERNEL_PROFILES, kernelProfile, type KernelId } from '../../model/vfio/profile';
 import { NAME, isRefText, readNumExpr, type NumExpr } from './refs';
@@ -72,8 +73,6 @@ export interface IoctlScript {
 
 // ---- Leaves -------------------------------------------------------------------------------------
 
-type Path = readonly PropertyKey[];
-interface Issue { path: Path; why: string }
 
 function shown(v: unknown): string {
   if (v === null) return 'null';
@@ -436,64 +435,3 @@ function forEachRef(v: unknown, path: PropertyKey[], f: (text: string, path: Pro
 
 // ---- Document order (as src/model/image/parse.ts orders a machine image's issues) ---------------
 
-function position(root: unknown, path: Path): number[] {
-  const pos: number[] = [];
-  let node: unknown = root;
-  for (const key of path) {
-    if (Array.isArray(node) && typeof key === 'number') {
-      pos.push(key);
-      node = node[key];
-    } else if (isObject(node)) {
-      const keys = Object.keys(node);
-      const i = keys.indexOf(String(key));
-      pos.push(i < 0 ? keys.length : i);
-      node = i < 0 ? undefined : node[String(key)];
-    } else {
-      pos.push(0);
-      node = undefined;
-    }
-  }
-  return pos;
-}
-
-function firstInDocument(root: unknown, issues: Issue[]): Issue {
-  const cmp = (a: number[], b: number[]) => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-    return a.length - b.length;
-  };
-  let best = issues[0];
-  let bestPos = position(root, best.path);
-  for (const issue of issues.slice(1)) {
-    const pos = position(root, issue.path);
-    if (cmp(pos, bestPos) < 0) {
-      best = issue;
-      bestPos = pos;
-    }
-  }
-  return best;
-}
-
-/** ` (did you mean "iova"?)` for a near miss, else "". */
-function suggest(key: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  const close = best !== undefined && (bestDistance === 0 || (bestDistance <= 2 && key.length > 3) || (bestDistance <= 4 && key.length > 12));
-  return close ? ` (did you mean ${JSON.stringify(best)}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}

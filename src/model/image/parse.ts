@@ -27,6 +27,7 @@
 //   them as the events the hardware would raise.
 
 import { z } from 'zod';
+import { firstInDocument, formatPath, suggest, type Issue, type Path } from '../json-path';
 import type { ImageSmmu, ImageTransaction, MachineImage, MemoryRun, Oas } from './types';
 
 export const IMAGE_FORMAT = 'iommu-lab/machine-image@1';
@@ -43,8 +44,6 @@ export class ImageError extends Error {
   }
 }
 
-type Path = readonly PropertyKey[];
-interface Issue { path: Path; why: string }
 
 // ---------------------------------------------------------------------------------------------
 // Numbers: "0x1f" | "31" | 31
@@ -303,78 +302,5 @@ function lowerBound(xs: Extent[], addr: bigint): number {
  * JSON.parse, so an unknown field named like that may be reported early; nothing valid has such
  * names.
  */
-function position(root: unknown, path: Path): number[] {
-  const pos: number[] = [];
-  let node: unknown = root;
-  for (const key of path) {
-    if (Array.isArray(node) && typeof key === 'number') {
-      pos.push(key);
-      node = node[key];
-    } else if (isObject(node)) {
-      const keys = Object.keys(node);
-      const i = keys.indexOf(String(key));
-      pos.push(i < 0 ? keys.length : i);
-      node = i < 0 ? undefined : node[String(key)];
-    } else {
-      pos.push(0);
-      node = undefined;
-    }
-  }
-  return pos;
-}
 
-function firstInDocument(root: unknown, issues: Issue[]): Issue {
-  let best = issues[0];
-  let bestPos = position(root, best.path);
-  for (const issue of issues.slice(1)) {
-    const pos = position(root, issue.path);
-    if (comparePositions(pos, bestPos) < 0) {
-      best = issue;
-      bestPos = pos;
-    }
-  }
-  return best;
-}
-
-function comparePositions(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
-/** `$.memory[3].u64[1]`; keys that are not identifiers are quoted: `$["a b"]`. */
-export function formatPath(path: Path): string {
-  let s = '$';
-  for (const key of path) {
-    if (typeof key === 'number') s += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) s += `.${key}`;
-    else s += `[${JSON.stringify(String(key))}]`;
-  }
-  return s;
-}
-
-/** ` (did you mean "memory"?)` for a near miss, else "". */
-function suggest(key: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k, key);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  const close = best !== undefined && (bestDistance === 0 || (bestDistance <= 2 && key.length > 3));
-  return close ? ` (did you mean ${JSON.stringify(best)}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
+export { formatPath } from '../json-path';
