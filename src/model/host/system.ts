@@ -38,11 +38,12 @@ import { VfioPciCore, type MsiBackend } from '../vfio/device';
 import { ERRNO, errname, kerr, type KErr } from '../vfio/errno';
 import { VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_INDEX_TO_OFFSET } from '../vfio/ioctl';
 import type { ProcessOptions } from '../vfio/pin';
-import type { KernelId } from '../vfio/profile';
+import { kernelProfile, type KernelId } from '../vfio/profile';
 import { VfioHost, type SysResult } from '../vfio/vfio';
 import { readBytes, writeBytes } from './bytes';
 import { hostIommufdHw } from './iommufd';
 import { HostItsDriver } from './its-driver';
+import { SeedNestingHost } from './nesting-host';
 import { prepareMsi } from './msi-cookie';
 import { bdfToRid } from './rid';
 import { ArmSmmuV3Driver } from './smmu-driver';
@@ -90,6 +91,9 @@ export class HostSystem {
   readonly smmuDriver: ArmSmmuV3Driver | null;
   readonly itsDriver: HostItsDriver | null;
   readonly ir: InterruptRemapping | null;
+  /** 5.12-nested on smmu_stage "nested": the seed series' fault region/IRQ, fault routing and
+   *  NESTED_MSI cookie (nesting-host.ts); null otherwise. */
+  readonly seedNesting: SeedNestingHost | null = null;
   readonly pci: VfioPciCore;
   readonly functions = new Map<string, PciFunction>();
   private readonly ownTrace: Trace = [];
@@ -109,7 +113,10 @@ export class HostSystem {
         const clash = this.machine.devices.find((x) => x.sid === sid);
         if (clash !== undefined) throw new RangeError(`${d.bdf}: StreamID 0x${sid.toString(16)} is already the lab program's device ${clash.bdf}`);
       }
-      this.smmuDriver = new ArmSmmuV3Driver(this.machine);
+      // The seed series on an SMMU with both stages: nested domains' stage 2 is a LabVm (nesting-vm.ts).
+      const seed = kernelProfile(opts.kernel)?.seedNesting === true && p.smmu_stage === 'nested';
+      this.smmuDriver = new ArmSmmuV3Driver(this.machine, { nestedS2Vm: seed });
+      if (seed) this.seedNesting = new SeedNestingHost(this.machine, () => this.pci);
       this.itsDriver = new HostItsDriver(this.machine);
       this.ir = null;
     } else {
@@ -128,7 +135,7 @@ export class HostSystem {
       else if (d.model !== undefined && d.model !== '') throw new RangeError(`${d.bdf}: device model ${JSON.stringify(d.model)} is not modelled (edu is)`);
     }
     const msi: MsiBackend = { enable: (bdf, n) => this.msiEnable(bdf, n), disable: (bdf) => this.msiDisable(bdf) };
-    this.pci = new VfioPciCore(this.functions, msi, (bdf) => resetWorks(bdf, opts.devices));
+    this.pci = new VfioPciCore(this.functions, msi, (bdf) => resetWorks(bdf, opts.devices), this.seedNesting?.extras ?? null);
     this.vfio = new VfioHost({
       platform: this.platform, kernel: opts.kernel, devices: opts.devices, process: opts.process,
       allowUnsafeInterrupts: opts.allowUnsafeInterrupts, dmaEntryLimit: opts.dmaEntryLimit, pci: this.pci,
@@ -257,6 +264,7 @@ export class HostSystem {
    *  hardware below it, else the driver's. Returns how many records went to a vEVENTQ. */
   serviceEvents(): number {
     if (this.machine === null) return 0;
+    if (this.seedNesting !== null) return this.seedNesting.evtqThread();   // seed: DMA_FAULT rings
     if (this.vfio.iommufd.hasHw) return this.vfio.iommufd.evtqThread();
     this.machine.drainEvents('host');
     return 0;
@@ -341,7 +349,10 @@ export class HostSystem {
     if (this.itsDriver !== null) {
       const dev = this.itsDriver.prepare(rid, nvec);                                // its_msi_prepare(): MAPD
       for (let v = 0; v < nvec; v++) {
-        const { addr } = prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER);     // iommu_dma_prepare_msi()
+        // iommu_dma_prepare_msi(): the NESTED_MSI cookie (seed profile) or the MSI cookie.
+        const nested = this.seedNesting?.prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER) ?? null;
+        if (nested !== null && 'errno' in nested) return nested;
+        const { addr } = nested ?? prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER);
         const { eventId, lpi } = this.itsDriver.allocVector(dev);                   // MAPTI, INV
         vecs.push({ lpi });
         msgs.push({ addr, data: eventId });

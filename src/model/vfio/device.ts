@@ -45,7 +45,8 @@ import {
   VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_DATA_TYPE_MASK, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_ERR_IRQ_INDEX,
   VFIO_PCI_INDEX_TO_OFFSET, VFIO_PCI_INTX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_NUM_IRQS,
   VFIO_PCI_NUM_REGIONS, VFIO_PCI_OFFSET_SHIFT, VFIO_PCI_REQ_IRQ_INDEX, VFIO_PCI_ROM_REGION_INDEX,
-  VFIO_PCI_VGA_REGION_INDEX, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
+  VFIO_PCI_VGA_REGION_INDEX, VFIO_REGION_INFO_FLAG_CAPS, VFIO_REGION_INFO_FLAG_MMAP, VFIO_REGION_INFO_FLAG_READ,
+  VFIO_REGION_INFO_FLAG_WRITE,
 } from './ioctl';
 import { NotModelled, type Outcome } from './type1';
 
@@ -56,6 +57,33 @@ export interface MsiBackend {
    *  enable bit set. null on success. */
   enable(bdf: string, nvec: number): KErr | null;
   disable(bdf: string): void;
+}
+
+/** A device-specific region after the VFIO_PCI_NUM_REGIONS PCI ones (vdev->region[],
+ *  vfio_pci_register_dev_region()): its GET_REGION_INFO answer and its rw op. */
+export interface ExtraRegion {
+  flags: number;
+  size: bigint;
+  /** The capability chain (VFIO_REGION_INFO_CAP_TYPE first), as named fields. */
+  caps: Record<string, number>[];
+  rw(off: number, size: number, value: bigint | undefined): { value: bigint } | KErr;
+}
+
+/** A device-specific IRQ after the VFIO_PCI_NUM_IRQS PCI ones (the seed series' vdev->ext_irqs,
+ *  "vfio: Add new IRQ for DMA fault reporting"): one eventfd trigger. */
+export interface ExtraIrq {
+  flags: number;
+  count: number;
+  caps: Record<string, number>[];
+}
+
+/** What a host adds to a vfio-pci device beyond PCI (the seed profile's DMA_FAULT region, its
+ *  response region and the DMA_FAULT IRQ); open/release are vfio_pci_enable()/_disable(). */
+export interface VfioPciExtras {
+  open(bdf: string): void;
+  release(bdf: string): void;
+  regions(bdf: string): ExtraRegion[];
+  irqs(bdf: string): ExtraIrq[];
 }
 
 /** What the device fd layer needs from the fd table: an eventfd by number (eventfd_ctx_fdget()). */
@@ -70,6 +98,8 @@ export interface VfioPciState {
   irqType: number;
   triggers: (Trigger | null)[];
   vconfig: Uint8Array;
+  /** The device-specific IRQs' triggers (VfioPciExtras.irqs), by index - VFIO_PCI_NUM_IRQS. */
+  extTriggers: (Trigger | null)[];
 }
 
 type U = number | bigint | undefined;
@@ -87,7 +117,19 @@ export class VfioPciCore {
     private readonly msi: MsiBackend,
     /** vdev->reset_works: pci_probe_reset_function() found a reset method. */
     private readonly resetWorks: (bdf: string) => boolean,
+    private readonly extras: VfioPciExtras | null = null,
   ) {}
+
+  private extRegions(bdf: string): ExtraRegion[] { return this.extras?.regions(bdf) ?? []; }
+  private extIrqs(bdf: string): ExtraIrq[] { return this.extras?.irqs(bdf) ?? []; }
+
+  /** The trigger of device-specific IRQ `i` (0 = index VFIO_PCI_NUM_IRQS), signalled; null when
+   *  none is set (eventfd_signal() of vdev->ext_irqs[i].trigger). */
+  triggerExt(bdf: string, i: number): Trigger | null {
+    const t = this.state.get(bdf)?.extTriggers[i] ?? null;
+    t?.efd.signal();
+    return t;
+  }
 
   fn(bdf: string): PciFunction {
     const f = this.functions.get(bdf);
@@ -101,13 +143,15 @@ export class VfioPciCore {
     const f = this.functions.get(bdf);
     if (f === undefined) return;      // no device model: its fd exists, its ioctls are not modelled
     f.configWrite(PCI_COMMAND, 2, f.configRead(PCI_COMMAND, 2) | PCI_COMMAND_MEMORY);
-    this.state.set(bdf, { irqType: VFIO_PCI_NUM_IRQS, triggers: [], vconfig: f.config.slice() });
+    this.state.set(bdf, { irqType: VFIO_PCI_NUM_IRQS, triggers: [], vconfig: f.config.slice(), extTriggers: [] });
+    this.extras?.open(bdf);
   }
 
   /** The last close (vfio_pci_core_close_device() -> vfio_pci_core_disable(): interrupts off). */
   release(bdf: string): void {
     const s = this.state.get(bdf);
     if (s !== undefined && (s.irqType === VFIO_PCI_MSI_IRQ_INDEX || s.irqType === VFIO_PCI_MSIX_IRQ_INDEX)) this.msiDisable(bdf, s);
+    if (s !== undefined) this.extras?.release(bdf);
     this.state.delete(bdf);
   }
 
@@ -153,8 +197,11 @@ export class VfioPciCore {
     const copied = Math.min(argsz, SIZEOF_DEVICE_INFO);
     let flags = VFIO_DEVICE_FLAGS_PCI;
     if (this.resetWorks(bdf)) flags |= VFIO_DEVICE_FLAGS_RESET;
-    // num_regions = VFIO_PCI_NUM_REGIONS + vdev->num_regions (no device-specific regions here).
-    const out: Record<string, unknown> = { argsz, flags, num_regions: VFIO_PCI_NUM_REGIONS, num_irqs: VFIO_PCI_NUM_IRQS };
+    // num_regions = VFIO_PCI_NUM_REGIONS + vdev->num_regions; the seed series adds
+    // num_irqs = VFIO_PCI_NUM_IRQS + vdev->num_ext_irqs.
+    const out: Record<string, unknown> = {
+      argsz, flags, num_regions: VFIO_PCI_NUM_REGIONS + this.extRegions(bdf).length, num_irqs: VFIO_PCI_NUM_IRQS + this.extIrqs(bdf).length,
+    };
     if (copied >= 20) out.cap_offset = 0;     // no capability (only s390 zPCI adds one)
     return ok(0, out);
   }
@@ -179,10 +226,28 @@ export class VfioPciCore {
       size = 0n;                                 // no ROM BAR and no shadow ROM: size 0, flags 0
     } else if (index === VFIO_PCI_VGA_REGION_INDEX) {
       return fail(kerr(ERRNO.EINVAL, where, `${bdf} is not a VGA device (vdev->has_vga is false)`));
+    } else if (index < VFIO_PCI_NUM_REGIONS + this.extRegions(bdf).length) {
+      return this.extRegionInfo(this.extRegions(bdf)[index - VFIO_PCI_NUM_REGIONS], argsz, index);
     } else {
       return fail(kerr(ERRNO.EINVAL, where, `region index ${index} is beyond the device's ${VFIO_PCI_NUM_REGIONS} regions`));
     }
     return ok(0, { argsz, flags, index, cap_offset: 0, size, offset: VFIO_PCI_INDEX_TO_OFFSET(index) });
+  }
+
+  /** The device-specific branch of vfio_pci_ioctl_get_region_info(): size and flags from the
+   *  region, VFIO_REGION_INFO_CAP_TYPE then the region's own capability (add_capability); a chain
+   *  that does not fit argsz sets VFIO_REGION_INFO_FLAG_CAPS and asks for more (cap_offset 0),
+   *  else it follows the 32-byte struct (cap_offset 32). Each capability is 16 bytes: header 8 +
+   *  two u32 (the type cap), or header 8 + u32 version ALIGNed to 8 (vfio_info_cap_add()). */
+  private extRegionInfo(r: ExtraRegion, argsz: number, index: number): Outcome {
+    const chain = 16 * r.caps.length;
+    const fits = argsz >= MINSZ_REGION_INFO + chain;
+    const out: Record<string, unknown> = {
+      argsz: fits ? argsz : MINSZ_REGION_INFO + chain, flags: r.flags | (fits ? 0 : VFIO_REGION_INFO_FLAG_CAPS), index,
+      cap_offset: fits && chain > 0 ? MINSZ_REGION_INFO : 0, size: r.size, offset: VFIO_PCI_INDEX_TO_OFFSET(index),
+    };
+    if (fits) out.caps = r.caps.map((c) => ({ ...c }));
+    return ok(0, out);
   }
 
   /** vfio_pci_get_irq_count() */
@@ -195,7 +260,7 @@ export class VfioPciCore {
       case VFIO_PCI_MSIX_IRQ_INDEX: return 0;    // no MSI-X capability
       case VFIO_PCI_ERR_IRQ_INDEX: return f.isPcie ? 1 : 0;
       case VFIO_PCI_REQ_IRQ_INDEX: return 1;
-      default: return 0;
+      default: return this.extIrqs(bdf)[index - VFIO_PCI_NUM_IRQS]?.count ?? 0;
     }
   }
 
@@ -204,8 +269,14 @@ export class VfioPciCore {
     const where = 'vfio_pci_ioctl_get_irq_info';
     if (!isObj(arg)) return efault(where);
     const argsz = u32(arg.argsz), index = u32(arg.index);
-    if (argsz < MINSZ_IRQ_INFO || index >= VFIO_PCI_NUM_IRQS) {
-      return fail(kerr(ERRNO.EINVAL, where, argsz < MINSZ_IRQ_INFO ? `argsz ${argsz} is smaller than ${MINSZ_IRQ_INFO}` : `irq index ${index} is not below VFIO_PCI_NUM_IRQS (${VFIO_PCI_NUM_IRQS})`));
+    const nIrqs = VFIO_PCI_NUM_IRQS + this.extIrqs(bdf).length;
+    if (argsz < MINSZ_IRQ_INFO || index >= nIrqs) {
+      return fail(kerr(ERRNO.EINVAL, where, argsz < MINSZ_IRQ_INFO ? `argsz ${argsz} is smaller than ${MINSZ_IRQ_INFO}` : `irq index ${index} is not below ${nIrqs} (VFIO_PCI_NUM_IRQS + the device's extra IRQs)`));
+    }
+    if (index >= VFIO_PCI_NUM_IRQS) {
+      // The seed series: the extra IRQ's flags and count, and its VFIO_IRQ_INFO_CAP_TYPE.
+      const x = this.extIrqs(bdf)[index - VFIO_PCI_NUM_IRQS];
+      return ok(0, { argsz, flags: x.flags, index, count: x.count, caps: x.caps.map((c) => ({ ...c })) });
     }
     if (index === VFIO_PCI_ERR_IRQ_INDEX && !this.fn(bdf).isPcie) {
       return fail(kerr(ERRNO.EINVAL, where, `${bdf} is not a PCI Express function: it has no ERR interrupt`));
@@ -234,7 +305,8 @@ export class VfioPciCore {
     const max = this.irqCount(bdf, index);
     const einval = (why: string) => fail(kerr(ERRNO.EINVAL, where, why));
     if (argsz < MINSZ_IRQ_SET) return einval(`argsz ${argsz} is smaller than ${MINSZ_IRQ_SET}`);
-    if (index >= VFIO_PCI_NUM_IRQS) return einval(`irq index ${index} is not below ${VFIO_PCI_NUM_IRQS}`);
+    const nIrqs = VFIO_PCI_NUM_IRQS + this.extIrqs(bdf).length;
+    if (index >= nIrqs) return einval(`irq index ${index} is not below ${nIrqs}`);
     if (count >= 0xffff_ffff - start) return einval(`start ${start} + count ${count} wraps`);
     if (flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK)) return einval(`unknown flags 0x${flags.toString(16)}`);
     if (start >= max || start + count > max) return einval(`vectors ${start}..${start + count - 1} are outside the ${max} of index ${index}`);
@@ -259,6 +331,10 @@ export class VfioPciCore {
   private setIrqsIoctl(bdf: string, s: VfioPciState, flags: number, index: number, start: number, count: number, data: number[], eventfd: EventfdLookup): Outcome {
     const action = flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
     const enotty = () => fail(kerr(ERRNO.ENOTTY, 'vfio_pci_set_irqs_ioctl', `no handler for action 0x${action.toString(16)} on irq index ${index}`));
+    if (index >= VFIO_PCI_NUM_IRQS) {
+      if (action !== VFIO_IRQ_SET_ACTION_TRIGGER) return enotty();
+      return this.setExtTrigger(s, index - VFIO_PCI_NUM_IRQS, start, count, flags, data, eventfd);
+    }
     if (index === VFIO_PCI_MSI_IRQ_INDEX || index === VFIO_PCI_MSIX_IRQ_INDEX) {
       if (action !== VFIO_IRQ_SET_ACTION_TRIGGER) return enotty();    // "XXX Need masking support exported"
       return this.setMsiTrigger(bdf, s, index, start, count, flags, data, eventfd);
@@ -298,6 +374,25 @@ export class VfioPciCore {
     for (let i = start; i < start + count; i++) {
       if (flags & VFIO_IRQ_SET_DATA_NONE || data[i - start]) s.triggers[i]?.efd.signal();
     }
+    return ok(0);
+  }
+
+  /** The seed series' vfio_pci_set_ext_irq_trigger(): start 0, at most one vector, then
+   *  vfio_pci_set_ctx_trigger_single(): DATA_NONE with count 0 releases the trigger; DATA_EVENTFD
+   *  sets it (fd -1 releases); DATA_NONE / DATA_BOOL with a count signal it (loopback). */
+  private setExtTrigger(s: VfioPciState, i: number, start: number, count: number, flags: number, data: number[], eventfd: EventfdLookup): Outcome {
+    const where = 'vfio_pci_set_ext_irq_trigger';
+    if (start !== 0 || count > 1) return fail(kerr(ERRNO.EINVAL, where, `start ${start} count ${count}: one vector at 0`));
+    if (flags & VFIO_IRQ_SET_DATA_NONE && count === 0) { s.extTriggers[i] = null; return ok(0); }
+    if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
+      const fd = data[0] | 0;
+      if (fd === -1) { s.extTriggers[i] = null; return ok(0); }
+      const e = eventfd(fd);
+      if (e === 'EBADF' || e === 'EINVAL') return fail(kerr(ERRNO[e], 'eventfd_ctx_fdget (vfio_pci_set_ctx_trigger_single)', e === 'EBADF' ? `fd ${fd} is not open` : `fd ${fd} is not an eventfd`));
+      s.extTriggers[i] = { fd, efd: e };
+      return ok(0);
+    }
+    if (count > 0 && (flags & VFIO_IRQ_SET_DATA_NONE || data[0])) s.extTriggers[i]?.efd.signal();
     return ok(0);
   }
 
@@ -342,7 +437,12 @@ export class VfioPciCore {
     const off = Number(pos & ((1n << VFIO_PCI_OFFSET_SHIFT) - 1n));
     const where = 'vfio_pci_rw';
     if (![1, 2, 4, 8].includes(size)) return kerr(ERRNO.EINVAL, where, `a ${size}-byte access`);
-    if (index >= VFIO_PCI_NUM_REGIONS) return kerr(ERRNO.EINVAL, where, `region index ${index} is beyond the device's regions`);
+    if (index >= VFIO_PCI_NUM_REGIONS) {
+      // vdev->region[index - VFIO_PCI_NUM_REGIONS].ops->rw()
+      const r = this.extRegions(bdf)[index - VFIO_PCI_NUM_REGIONS];
+      if (r === undefined) return kerr(ERRNO.EINVAL, where, `region index ${index} is beyond the device's regions`);
+      return r.rw(off, size, value);
+    }
     if (index === VFIO_PCI_CONFIG_REGION_INDEX) {
       if (size === 8 || off + size > f.config.length || off % size !== 0) {
         return kerr(ERRNO.EINVAL, 'vfio_pci_config_rw', `a ${size}-byte config access at 0x${off.toString(16)} (1, 2 or 4 bytes, aligned, below 0x${f.config.length.toString(16)})`);

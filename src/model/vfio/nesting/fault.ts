@@ -120,6 +120,33 @@ export class DmaFaultRegion {
     return null;
   }
 
+  /** pread() of the region (vfio_pci_dma_fault_rw(), read side: a copy out of the fault pages):
+   *  struct vfio_region_dma_fault at 0 (tail, entry_size, nb_entries, offset, head: u32 each),
+   *  the ring from `offset`, entry i at offset + 64 i as struct iommu_fault lays it out (type u32
+   *  @0, padding @4, then iommu_fault_unrecoverable: reason @8, flags @12, pasid @16, perm @20,
+   *  addr u64 @24, fetch_addr u64 @32; the rest of the 56-byte union is 0). Little-endian. */
+  readBytes(pos: number, count: number): Uint8Array | KErr {
+    const size = this.offset + this.nbEntries * this.entrySize;
+    if (pos < 0 || pos + count > size) return kerr(ERRNO.EINVAL, 'vfio_pci_dma_fault_rw', `bytes 0x${pos.toString(16)}..+${count} are outside the region (0x${size.toString(16)} bytes)`);
+    const out = new Uint8Array(count);
+    const put = (buf: Uint8Array, at: number, v: bigint, n: number) => { for (let k = 0; k < n; k++) buf[at + k] = Number((v >> BigInt(8 * k)) & 0xffn); };
+    const hdr = new Uint8Array(20);
+    [this.tail, this.entrySize, this.nbEntries, this.offset, this.head].forEach((v, k) => put(hdr, 4 * k, BigInt(v), 4));
+    for (let b = 0; b < count; b++) {
+      const a = pos + b;
+      if (a < hdr.length) { out[b] = hdr[a]; continue; }
+      if (a < this.offset) continue;
+      const i = Math.floor((a - this.offset) / this.entrySize), o = (a - this.offset) % this.entrySize;
+      const f = this.ring[i];
+      if (f === null || o >= 40) continue;
+      const e = new Uint8Array(40);
+      put(e, 0, BigInt(f.type), 4); put(e, 8, BigInt(f.reason), 4); put(e, 12, BigInt(f.flags), 4);
+      put(e, 16, BigInt(f.pasid), 4); put(e, 20, BigInt(f.perm), 4); put(e, 24, f.addr, 8); put(e, 32, f.fetch_addr, 8);
+      out[b] = e[o];
+    }
+    return out;
+  }
+
   /** What a VMM does on the eventfd: read the entries from tail to head, then write tail = head. */
   consume(): IommuFault[] {
     const out: IommuFault[] = [];
@@ -149,6 +176,11 @@ export class NestedFaultRouter {
   register(sid: number, region = new DmaFaultRegion()): DmaFaultRegion {
     this.regions.set(sid, region);
     return region;
+  }
+
+  /** iommu_unregister_device_fault_handler() (vfio_pci_disable() of the series). */
+  unregister(sid: number): void {
+    this.regions.delete(sid);
   }
 
   region(sid: number): DmaFaultRegion | undefined {
