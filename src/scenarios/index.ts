@@ -11,6 +11,7 @@ import exerciseStaleRing from './05-exercise-stale-ring.lab?raw';
 import msiWindowEinval from './06-msi-window-einval.lab?raw';
 import resvConflict from './07-resv-conflict.lab?raw';
 import memlockEnomem from './08-memlock-enomem.lab?raw';
+import msiJourney from './09-msi-journey.lab?raw';
 
 export interface Lesson {
   /** Stable id, for links and the app's lesson list. */
@@ -126,6 +127,19 @@ export const LESSONS: readonly Lesson[] = [
       'nothing behind: locked_vm is back where it was, its IOVA range is empty and its mapping slot is free again. ' +
       'With CAP_IPC_LOCK raised the same mapping succeeds, still charged but no longer limited.',
     source: memlockEnomem,
+  },
+  {
+    id: 'msi-journey',
+    file: '09-msi-journey.lab',
+    title: 'An MSI\'s journey on the host: eventfd, SMMU, ITS, LPI',
+    narrative:
+      'On Linux 6.12 (LTS), QEMU\'s edu device assigned with VFIO first DMAs the bytes the VMM poked, from the ' +
+      'pinned page at 0x8_1000_0040. VFIO_DEVICE_SET_IRQS with an eventfd makes the kernel map the ITS doorbell ' +
+      'page at the MSI cookie\'s IOVA 0x800_0000 and program the device with 0x800_0040, so its MSI is a DMA write ' +
+      'the SMMU translates to GITS_TRANSLATER (0x0809_0040) like any other. The ITS turns DeviceID 0x10 and ' +
+      'EventID 0 into LPI 8192 and the eventfd counts 1: press 6 for the MSI journey view. Take the doorbell ' +
+      'mapping away and the same write faults at the SMMU (F_TRANSLATION) and no interrupt arrives.',
+    source: msiJourney,
   },
 ];
 

@@ -123,6 +123,16 @@ describe('the lessons', () => {
     expect(src('resv-conflict')).toContain('join.where == "vfio_iommu_resv_conflict (vfio_iommu_type1_attach_group)"');
     expect(src('memlock-enomem')).toContain('big.log == "vfio_pin_pages_remote: RLIMIT_MEMLOCK (1048576) exceeded"');
     expect(src('memlock-enomem')).toContain('expect process.locked_vm() == 128');
+    // (f) an MSI's journey (F1): the kernel profile, the DMA's PA derived by hand, the doorbell IOVA and
+    // its PA, DeviceID/EventID -> LPI 8192, the eventfd's count, and the write faulting at the SMMU.
+    expect(src('msi-journey')).toContain('Linux 6.12 (LTS)');
+    expect(src('msi-journey')).toContain('host.kernel("6.12")');
+    expect(src('msi-journey')).toContain('expect r.ok and r.pa == 0x8_1000_0040');
+    expect(src('msi-journey')).toContain('expect i.addr == 0x800_0040 and i.data == 0');
+    expect(src('msi-journey')).toContain('expect i.pa == 0x0809_0040');
+    expect(src('msi-journey')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
+    expect(src('msi-journey')).toContain('expect process.read_eventfd(e.fd).count == 1');
+    expect(src('msi-journey')).toContain('expect lost.event.name == "F_TRANSLATION"');
   });
 });
 

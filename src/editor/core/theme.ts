@@ -63,6 +63,8 @@ export function monacoTheme(name: ThemeName): editor.IStandaloneThemeData {
       rule('builtin.vfio', p.hostMark, 'bold'),
       rule('builtin.process', p.hostMark, 'bold'),
       rule('builtin.sysfs', p.hostMark, 'bold'),
+      // The host's device (QEMU's edu): hardware, as dev.
+      rule('builtin.edu', p.hwMark, 'bold'),
       rule('number', p.hit),
       rule('number.hex', p.hit),
       rule('number.binary', p.hit),

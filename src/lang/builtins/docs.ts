@@ -62,6 +62,13 @@ const ACTORS: readonly { actor: Actor; title: string; doc: string }[] = [
     title: 'sysfs: the host\'s sysfs',
     doc: 'Files the host kernel publishes under /sys: what an administrator, or a VMM, reads before assigning a device.',
   },
+  {
+    actor: 'edu',
+    title: 'edu: the host\'s device',
+    doc: 'QEMU\'s edu device (hw/misc/edu.c) declared with host.pci_device(..., model: edu), acting on its own: a DMA ' +
+      'through the SMMU and the kernel\'s domain to the process\'s pinned pages, or an MSI write through the SMMU to ' +
+      'the ITS doorbell. Not system calls: they always return ret 0 and say what happened in their own fields.',
+  },
 ];
 
 const UNITS: readonly [bigint, string][] = [[1n << 40n, 'T'], [1n << 30n, 'G'], [1n << 20n, 'M'], [1n << 10n, 'K']];

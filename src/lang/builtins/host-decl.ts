@@ -95,11 +95,14 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
       { name: 'group', type: { t: 'int', min: 0n, max: 0xffffn }, doc: 'its IOMMU group: /dev/vfio/N and /sys/kernel/iommu_groups/N' },
       { name: 'driver', type: { t: 'str' }, default: 'vfio-pci', doc: 'the bound driver: "vfio-pci", "pcieport" or "pci-stub" (they leave DMA ownership to VFIO), any other name a kernel driver using the DMA API, "" none' },
       { name: 'class_code', type: { t: 'int', min: 0n, max: 0xff_ffffn }, default: 0x00ff00n, doc: 'the PCI class code; VT-d treats RMRRs of USB (0x0c03xx) and display (0x03xxxx) devices as relaxable' },
+      { name: 'model', type: { t: 'word', words: ['none', 'edu'] }, default: { kind: 'word', word: 'none' }, doc: 'the device model behind it: edu (QEMU\'s hw/misc/edu.c: its device fd ioctls, BAR0, DMA engine and MSI work, see vfio.device_info and edu.dma) or none (groups and mappings only)' },
     ],
     returns: { type: 'nothing', doc: '' },
     doc: 'Declare a PCI function of the host and its IOMMU group, as the ioctl script\'s "devices" do. Bound to ' +
       'vfio-pci, its group appears as /dev/vfio/N; a group whose other device a kernel driver holds is not viable ' +
-      '(iommu_group_claim_dma_owner, EPERM). Not the same as host.assign, which gives the SMMU model a StreamID. ' +
+      '(iommu_group_claim_dma_owner, EPERM). model: edu puts QEMU\'s edu device behind it, so its device fd answers ' +
+      'VFIO_DEVICE_* ioctls and edu.dma / edu.irq make it DMA and raise its MSI. Not the same as host.assign, which ' +
+      'gives the SMMU model a StreamID. ' +
       'Only before the host runs.',
     example: 'host.pci_device("0000:00:02.0", group: 2)',
     run(m, args, ctx) {
@@ -108,6 +111,7 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
       if (m.hostSpec.devices.some((d) => d.bdf === bdf)) ctx.fail(`device ${bdf} is declared already`);
       m.hostSpec.devices.push({
         bdf, group: numArg(args, 'group', ctx), driver: strArg(args, 'driver', ctx), classCode: numArg(args, 'class_code', ctx),
+        ...(wordArg(args, 'model', ctx) === 'edu' ? { model: 'edu' } : {}),
       });
       return null;
     },

@@ -4,6 +4,7 @@
 import type { LabMachine } from '../../model/lab/machine';
 import type { Builtin } from '../registry-types';
 import { DEV_BUILTINS } from './dev';
+import { DEVICE_HOST_BUILTINS } from './device-host';
 import { GUEST_BUILTINS } from './guest';
 import { HOST_BUILTINS } from './host';
 import { HOST_DECL_BUILTINS } from './host-decl';
@@ -15,7 +16,7 @@ import { VFIO_BUILTINS } from './vfio';
 
 export const BUILTINS: readonly Builtin<LabMachine>[] = [
   ...HOST_BUILTINS, ...GUEST_BUILTINS, ...DEV_BUILTINS, ...SMMU_BUILTINS, ...MEM_BUILTINS,
-  ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS,
+  ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS, ...DEVICE_HOST_BUILTINS,
 ];
 
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));

@@ -47,6 +47,7 @@ describe('the builtins registry', () => {
       'let cd = guest.cd(asid: 7, ttb0: pt)', 'let ste = smmu.ste_addr(0x10)',
       'let hpt = host.s1.new()', 'let hcd = host.cd(ttb0: hpt)',
       'let c = vfio.open("/dev/vfio/vfio")', 'let g = vfio.open("/dev/vfio/2")', 'let buf = process.mmap(2M)',
+      'let d = vfio.get_device_fd(g.fd, "0000:00:02.0")', 'let e = process.eventfd()',
     ];
     for (const b of BUILTINS) {
       // An example that makes one of these variables takes that line's place.

@@ -45,15 +45,15 @@ describe('wrong arguments are checker errors at the argument', () => {
 
   it('every host-side example checks and runs after a prelude that makes its variables', () => {
     const decl = BUILTINS.filter((b) => b.actor === 'host' && ['host.platform', 'host.kernel', 'host.process', 'host.rmr', 'host.reserved'].includes(b.name));
-    const calls = BUILTINS.filter((b) => b.actor === 'vfio' || b.actor === 'process' || b.actor === 'sysfs');
+    const calls = BUILTINS.filter((b) => b.actor === 'vfio' || b.actor === 'process' || b.actor === 'sysfs' || b.actor === 'edu');
     expect(calls.length).toBeGreaterThanOrEqual(18);
     for (const b of calls) {
       const lines = [
         ...decl.filter((d) => d.name !== 'host.rmr' && d.name !== 'host.reserved').map((d) => d.example),
-        'host.pci_device("0000:00:02.0", group: 2)',
+        'host.pci_device("0000:00:02.0", group: 2, model: edu)',
         'let c = vfio.open("/dev/vfio/vfio")', 'let g = vfio.open("/dev/vfio/2")',
         'vfio.set_container(g.fd, container: c.fd)', 'vfio.set_iommu(c.fd, VFIO_TYPE1v2_IOMMU)',
-        'let buf = process.mmap(2M)', b.example,
+        'let buf = process.mmap(2M)', 'let d = vfio.get_device_fd(g.fd, "0000:00:02.0")', 'let e = process.eventfd()', b.example,
       ].filter((l, i, all) => all.indexOf(l) === i);
       const { diagnostics: d, session } = openLab(lines.join('\n'));
       expect(d.map((x) => x.message), b.name).toEqual([]);
