@@ -18,7 +18,10 @@ test('presenter mode from ?presenter: projector sizes, fits 1280x720, keyboard o
   await expect(page.locator('.editor-pane')).toHaveCount(0);
   // Every view, without the editor and with it: no scrolling, nothing that matters cut off
   // (toolbar, tabs, the grid, the page tables, the narration, the status line: layout.ts).
-  const views = [['1', 'Walk grid', 'walk-grid'], ['2', 'Page tables', 'page-tables'], ['3', 'SMMU state', 'smmu-state'], ['4', 'Timeline', 'timeline']];
+  const views = [
+    ['1', 'Walk grid', 'walk-grid'], ['2', 'Page tables', 'page-tables'], ['3', 'SMMU state', 'smmu-state'], ['4', 'Timeline', 'timeline'],
+    ['5', 'IOVA space', 'iova-space'], ['6', 'MSI journey', 'msi-journey'],
+  ];
   for (const editor of [false, true]) {
     if (editor) {
       await page.keyboard.press('e');

@@ -244,3 +244,27 @@ test('lesson 6: the IOVA space with the MSI window and a refused MAP_DMA, normal
   await page.keyboard.press('e');
   await page.keyboard.press('p');
 });
+
+test('lesson 9: an MSI\'s journey, delivered to the eventfd and then stopped at the SMMU, normal and presenting', async ({ page }) => {
+  await page.goto('/?editor=plain');
+  await expect(page.getByTestId('position')).toHaveText('step 0');
+  await openLesson(page, 'msi-journey', /An MSI's journey/);
+  // Step 41 is `let i = edu.irq(...)`: 0x800_0040 -> 0x0809_0040 -> DeviceID 0x10, EventID 0 -> LPI 8192.
+  await press(page, 'F10', 41, 'step 41');
+  await page.keyboard.press('6');
+  const mj = page.getByTestId('msi-journey');
+  await expect(mj).toHaveAttribute('data-outcome', 'delivered');
+  await expect(page.getByTestId('msi-summary')).toContainText('LPI 8192');
+  await shot(page, 'msi-journey');
+  // The end: the doorbell's leaf cleared, the same write faults in stage 1.
+  await page.keyboard.press('End');
+  await expect(mj).toHaveAttribute('data-outcome', 'faulted');
+  await expect(page.getByTestId('msi-summary')).toContainText('F_TRANSLATION');
+  await shot(page, 'msi-journey-fault');
+  await page.keyboard.press('p');
+  await page.keyboard.press('e');
+  await expect(page.locator('.editor-pane')).toHaveCount(0);
+  await shot(page, 'presenter-msi-journey');
+  await page.keyboard.press('e');
+  await page.keyboard.press('p');
+});
