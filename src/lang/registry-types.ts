@@ -4,7 +4,7 @@
 
 import type { HandleType, Value } from './values';
 
-export type Actor = 'guest' | 'host' | 'dev' | 'smmu' | 'mem' | 'vfio' | 'process' | 'sysfs' | 'edu';
+export type Actor = 'guest' | 'host' | 'dev' | 'smmu' | 'mem' | 'vfio' | 'process' | 'sysfs' | 'iommufd' | 'edu';
 
 export type ArgType =
   /** An integer; `min`/`max` inclusive; `align`: must be a multiple of it. */

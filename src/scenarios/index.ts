@@ -11,6 +11,7 @@ import exerciseStaleRing from './05-exercise-stale-ring.lab?raw';
 import msiWindowEinval from './06-msi-window-einval.lab?raw';
 import resvConflict from './07-resv-conflict.lab?raw';
 import memlockEnomem from './08-memlock-enomem.lab?raw';
+import iommufdNested from './13-iommufd-nested.lab?raw';
 import msiJourney from './09-msi-journey.lab?raw';
 
 export interface Lesson {
@@ -140,6 +141,20 @@ export const LESSONS: readonly Lesson[] = [
       'EventID 0 into LPI 8192 and the eventfd counts 1: press 6 for the MSI journey view. Take the doorbell ' +
       'mapping away and the same write faults at the SMMU (F_TRANSLATION) and no interrupt arrives.',
     source: msiJourney,
+  },
+  {
+    id: 'iommufd-nested',
+    file: '13-iommufd-nested.lab',
+    title: 'The same guest on iommufd: nested HWPT, HWPT_INVALIDATE, vEVENTQ',
+    narrative:
+      'Lesson 10\'s guest again (RAM at IPA 0x4000_0000, its stage-1 table and CD in that RAM), on Linux 7.2 with ' +
+      'the uapi that was merged instead of the 2021 seed: IOMMU_IOAS_MAP puts guest RAM in an IOAS, a NEST_PARENT ' +
+      'HWPT is its stage 2 (VMID 1), a vIOMMU and a vDEVICE give the device its guest StreamID 0x8, and the guest\'s ' +
+      'STE words become a nested HWPT where the seed had SET_PASID_TABLE. The edu device reads through both stages ' +
+      'at 0x8_1010_0040; after the guest remaps, the TLB is stale until IOMMU_HWPT_INVALIDATE passes the guest\'s raw ' +
+      'TLBI_NH_VA, which the kernel reissues with VMID 1 (the seed\'s CACHE_INVALIDATE took a generic descriptor). ' +
+      'A stage-1 fault comes back from the vEVENTQ with vSID 0x8, where the seed wrote an iommu_fault into the DMA_FAULT ring.',
+    source: iommufdNested,
   },
 ];
 

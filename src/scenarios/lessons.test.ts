@@ -133,6 +133,14 @@ describe('the lessons', () => {
     expect(src('msi-journey')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
     expect(src('msi-journey')).toContain('expect process.read_eventfd(e.fd).count == 1');
     expect(src('msi-journey')).toContain('expect lost.event.name == "F_TRANSLATION"');
+    // (g) iommufd (G): the 7.2 profile, the DMA's PA through both stages, the stale entry, the guest's
+    // TLBI reissued with the vIOMMU's VMID (opcode 0x12, VMID [47:32]), the vSID in the vEVENTQ.
+    expect(src('iommufd-nested')).toContain('Linux 7.2');
+    expect(src('iommufd-nested')).toContain('host.kernel("7.2")');
+    expect(src('iommufd-nested')).toContain('expect r.ok and r.pa == 0x8_1010_0040');
+    expect(src('iommufd-nested')).toContain('expect stale.pa == 0x8_1010_0040');
+    expect(src('iommufd-nested')).toContain('expect inv.issued.op == 0x12 and inv.issued.vmid == 1 and inv.issued.asid == 7');
+    expect(src('iommufd-nested')).toContain('expect ev.rec0.id == 0x10 and ev.rec0.sid == 0x8 and ev.rec0.input == 0x30_0000');
   });
 });
 

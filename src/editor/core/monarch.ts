@@ -14,7 +14,7 @@ export const LANGUAGE_ID = 'lab';
 export const SIGNATURE_LANGUAGE_ID = 'lab-signature';
 
 /** The actors, as the registry knows them (registry-types.ts `Actor`). */
-export const DEFAULT_ACTORS: readonly string[] = ['host', 'guest', 'dev', 'smmu', 'mem', 'vfio', 'process', 'sysfs', 'edu'];
+export const DEFAULT_ACTORS: readonly string[] = ['host', 'guest', 'dev', 'smmu', 'mem', 'vfio', 'process', 'sysfs', 'iommufd', 'edu'];
 
 const WORD_OPERATORS = ['and', 'or', 'not'];
 const CONSTANTS = ['true', 'false'];
@@ -23,7 +23,7 @@ const CONSTANTS = ['true', 'false'];
 export const TOKEN_TYPES = [
   'comment', 'keyword', 'keyword.operator', 'constant.language', 'constant.enum', 'identifier',
   'variable.parameter', 'builtin.host', 'builtin.guest', 'builtin.dev', 'builtin.smmu', 'builtin.mem',
-  'builtin.vfio', 'builtin.process', 'builtin.sysfs', 'builtin.edu',
+  'builtin.vfio', 'builtin.process', 'builtin.sysfs', 'builtin.iommufd', 'builtin.edu',
   'number', 'number.hex', 'number.binary', 'number.size', 'number.invalid',
   'string', 'string.quote', 'string.escape', 'string.escape.invalid', 'string.invalid',
   'operator', 'delimiter', 'delimiter.parenthesis', 'delimiter.curly', 'white', 'invalid',

@@ -63,6 +63,7 @@ export function monacoTheme(name: ThemeName): editor.IStandaloneThemeData {
       rule('builtin.vfio', p.hostMark, 'bold'),
       rule('builtin.process', p.hostMark, 'bold'),
       rule('builtin.sysfs', p.hostMark, 'bold'),
+      rule('builtin.iommufd', p.hostMark, 'bold'),
       // The host's device (QEMU's edu): hardware, as dev.
       rule('builtin.edu', p.hwMark, 'bold'),
       rule('number', p.hit),

@@ -63,6 +63,14 @@ const ACTORS: readonly { actor: Actor; title: string; doc: string }[] = [
     doc: 'Files the host kernel publishes under /sys: what an administrator, or a VMM, reads before assigning a device.',
   },
   {
+    actor: 'iommufd',
+    title: 'iommufd: /dev/iommu (upstream, Linux 6.13+; modelled as 7.2)',
+    doc: 'The uapi merged instead of the 2021 nesting series (include/uapi/linux/iommufd.h; docs/nesting-2021-vs-iommufd.md): ' +
+      'IOAS, HWPT (a NEST_PARENT stage 2, a nested HWPT with the guest\'s STE words), vIOMMU, vDEVICE, ' +
+      'IOMMU_HWPT_INVALIDATE with raw guest commands and the vEVENTQ, on the host\'s SMMU. The device side is ' +
+      'vfio.open("/dev/vfio/devices/vfioN"), vfio.device_bind_iommufd and vfio.device_attach_pt. Records with errnos, as vfio\'s.',
+  },
+  {
     actor: 'edu',
     title: 'edu: the host\'s device',
     doc: 'QEMU\'s edu device (hw/misc/edu.c) declared with host.pci_device(..., model: edu), acting on its own: a DMA ' +

@@ -8,6 +8,7 @@ import { DEVICE_HOST_BUILTINS } from './device-host';
 import { GUEST_BUILTINS } from './guest';
 import { HOST_BUILTINS } from './host';
 import { HOST_DECL_BUILTINS } from './host-decl';
+import { IOMMUFD_BUILTINS } from './iommufd';
 import { MEM_BUILTINS } from './mem';
 import { PROC_BUILTINS } from './process';
 import { SMMU_BUILTINS } from './smmu';
@@ -16,7 +17,7 @@ import { VFIO_BUILTINS } from './vfio';
 
 export const BUILTINS: readonly Builtin<LabMachine>[] = [
   ...HOST_BUILTINS, ...GUEST_BUILTINS, ...DEV_BUILTINS, ...SMMU_BUILTINS, ...MEM_BUILTINS,
-  ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS, ...DEVICE_HOST_BUILTINS,
+  ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS, ...IOMMUFD_BUILTINS, ...DEVICE_HOST_BUILTINS,
 ];
 
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));

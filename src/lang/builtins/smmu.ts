@@ -49,7 +49,7 @@ function submit(m: LabMachine, spec: CmdSpec, ctx: CallContext): RecordValue {
   return record('cmd result', { consumed: BigInt(consumed), error });
 }
 
-function cmdSpec(op: string, args: Args, ctx: CallContext): CmdSpec {
+export function cmdSpec(op: string, args: Args, ctx: CallContext): CmdSpec {
   const name = (op === 'CMD_CFGI_ALL' ? 'CMD_CFGI_STE_RANGE' : op) as CmdName;
   const layout = CMD_LAYOUT[name] ?? [];
   const spec: CmdSpec = { op: op as CmdSpec['op'] };
