@@ -151,7 +151,7 @@ export const LESSONS: readonly Lesson[] = [
       'the uapi that was merged instead of the 2021 seed: IOMMU_IOAS_MAP puts guest RAM in an IOAS, a NEST_PARENT ' +
       'HWPT is its stage 2 (VMID 1), a vIOMMU and a vDEVICE give the device its guest StreamID 0x8, and the guest\'s ' +
       'STE words become a nested HWPT where the seed had SET_PASID_TABLE. The edu device reads through both stages ' +
-      'at 0x8_1010_0040; after the guest remaps, the TLB is stale until IOMMU_HWPT_INVALIDATE passes the guest\'s raw ' +
+      'at 0x8_1000_1040; after the guest remaps, the TLB is stale until IOMMU_HWPT_INVALIDATE passes the guest\'s raw ' +
       'TLBI_NH_VA, which the kernel reissues with VMID 1 (the seed\'s CACHE_INVALIDATE took a generic descriptor). ' +
       'A stage-1 fault comes back from the vEVENTQ with vSID 0x8, where the seed wrote an iommu_fault into the DMA_FAULT ring.',
     source: iommufdNested,

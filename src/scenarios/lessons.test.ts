@@ -137,8 +137,8 @@ describe('the lessons', () => {
     // TLBI reissued with the vIOMMU's VMID (opcode 0x12, VMID [47:32]), the vSID in the vEVENTQ.
     expect(src('iommufd-nested')).toContain('Linux 7.2');
     expect(src('iommufd-nested')).toContain('host.kernel("7.2")');
-    expect(src('iommufd-nested')).toContain('expect r.ok and r.pa == 0x8_1010_0040');
-    expect(src('iommufd-nested')).toContain('expect stale.pa == 0x8_1010_0040');
+    expect(src('iommufd-nested')).toContain('expect r.ok and r.pa == 0x8_1000_1040');
+    expect(src('iommufd-nested')).toContain('expect stale.pa == 0x8_1000_1040');
     expect(src('iommufd-nested')).toContain('expect inv.issued.op == 0x12 and inv.issued.vmid == 1 and inv.issued.asid == 7');
     expect(src('iommufd-nested')).toContain('expect ev.rec0.id == 0x10 and ev.rec0.sid == 0x8 and ev.rec0.input == 0x30_0000');
   });
