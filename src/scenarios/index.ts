@@ -13,6 +13,9 @@ import resvConflict from './07-resv-conflict.lab?raw';
 import memlockEnomem from './08-memlock-enomem.lab?raw';
 import iommufdNested from './13-iommufd-nested.lab?raw';
 import msiJourney from './09-msi-journey.lab?raw';
+import guestOwnsCdTable from './10-guest-owns-cd-table.lab?raw';
+import nestedMsiBinding from './11-nested-msi-binding.lab?raw';
+import guestFaultRegion from './12-guest-fault-dma-fault-region.lab?raw';
 
 export interface Lesson {
   /** Stable id, for links and the app's lesson list. */
@@ -141,6 +144,44 @@ export const LESSONS: readonly Lesson[] = [
       'EventID 0 into LPI 8192 and the eventfd counts 1: press 6 for the MSI journey view. Take the doorbell ' +
       'mapping away and the same write faults at the SMMU (F_TRANSLATION) and no interrupt arrives.',
     source: msiJourney,
+  },
+  {
+    id: 'guest-owns-cd-table',
+    file: '10-guest-owns-cd-table.lab',
+    title: 'The guest owns the CD table: SET_PASID_TABLE (2021, never merged)',
+    narrative:
+      'The 2021 proposal, never merged (Linux 5.12 + Eric Auger\'s nesting series; lesson 13 shows what Linux does ' +
+      'today): QEMU maps guest RAM at IOVA = GPA in a VFIO_TYPE1_NESTING_IOMMU container, the guest builds its ' +
+      'stage-1 table and CD in that RAM, and VFIO_IOMMU_SET_PASID_TABLE turns the STE nested (Config 0b111, ' +
+      'S1ContextPtr = the CD\'s IPA 0x401f_b000, VMID 1). The edu device reads through both stages at 0x8_1000_1040. ' +
+      'After the guest remaps the page, the TLB keeps the old translation until VFIO_IOMMU_CACHE_INVALIDATE forwards ' +
+      'the guest\'s TLBI as CMD_TLBI_NH_VA with the guest\'s ASID 7 and the host\'s VMID 1.',
+    source: guestOwnsCdTable,
+  },
+  {
+    id: 'nested-msi-binding',
+    file: '11-nested-msi-binding.lab',
+    title: 'An MSI in nested mode: SET_MSI_BINDING (2021, never merged)',
+    narrative:
+      'The 2021 proposal, never merged (Linux 5.12 + nesting series; lesson 13 shows Linux today): the guest\'s MSI ' +
+      'doorbell is an IPA its own stage 1 maps, so the host must put the physical doorbell behind it in stage 2. ' +
+      'Without VFIO_IOMMU_SET_MSI_BINDING the NESTED_MSI cookie finds no usable mapping and enabling MSI fails with ' +
+      'ENOSPC (msi_domain_alloc_irqs turns the cookie\'s -ENOMEM into -ENOSPC). With gIOVA 0x800_0000 bound to gDB ' +
+      '0x0809_0000, the write 0x800_0040 goes through the guest\'s stage 1 and the host\'s stage 2 to GITS_TRANSLATER, ' +
+      'becomes LPI 8192 and signals the eventfd: press 6 for the MSI journey.',
+    source: nestedMsiBinding,
+  },
+  {
+    id: 'guest-fault-dma-fault-region',
+    file: '12-guest-fault-dma-fault-region.lab',
+    title: 'A guest fault in the DMA_FAULT ring (2021, never merged)',
+    narrative:
+      'The 2021 proposal, never merged (Linux 5.12 + nesting series; lesson 13 shows iommufd\'s vEVENTQ, which ' +
+      'Linux has today): each vfio-pci device gets a DMA_FAULT region, a ring of struct iommu_fault, and a DMA_FAULT ' +
+      'interrupt. A DMA at an IOVA the guest never mapped faults in stage 1; the host converts the event into reason ' +
+      'PTE_FETCH (5) with the address, appends it at the ring\'s head and signals the eventfd, and the VMM reads it ' +
+      'and writes the tail back. A fault in stage 2 is the host\'s own and never reaches the ring.',
+    source: guestFaultRegion,
   },
   {
     id: 'iommufd-nested',

@@ -133,6 +133,21 @@ describe('the lessons', () => {
     expect(src('msi-journey')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
     expect(src('msi-journey')).toContain('expect process.read_eventfd(e.fd).count == 1');
     expect(src('msi-journey')).toContain('expect lost.event.name == "F_TRANSLATION"');
+    // (h) the 2021 seed (F2): profile "5.12-nested", never merged, pointing at lesson 13; the nested STE,
+    // the TLBI with the guest's ASID and the host's VMID; ENOSPC then the bound MSI; the fault ring.
+    for (const id of ['guest-owns-cd-table', 'nested-msi-binding', 'guest-fault-dma-fault-region']) {
+      expect(src(id)).toContain('host.kernel("5.12-nested")');
+      expect(src(id)).toContain('never merged');
+      expect(src(id)).toContain('lesson 13');
+      expect((findLesson(id) as Lesson).narrative).toContain('lesson 13');
+    }
+    expect(src('guest-owns-cd-table')).toContain('expect w0 & 0x000f_ffff_ffff_ffc0 == 0x401f_b000');
+    expect(src('guest-owns-cd-table')).toContain('expect stale.pa == 0x8_1000_1040');
+    expect(src('guest-owns-cd-table')).toContain('expect (dw0 >> 32) & 0xffff == 1 and dw0 >> 48 == 7');
+    expect(src('nested-msi-binding')).toContain('expect no.ret == -1 and no.errname == "ENOSPC"');
+    expect(src('nested-msi-binding')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
+    expect(src('guest-fault-dma-fault-region')).toContain('expect f.type == 1 and f.reason == 5 and f.reason_name == "PTE_FETCH"');
+    expect(src('guest-fault-dma-fault-region')).toContain('expect f2.empty and f2.head == 1 and f2.tail == 1');
     // (g) iommufd (G): the 7.2 profile, the DMA's PA through both stages, the stale entry, the guest's
     // TLBI reissued with the vIOMMU's VMID (opcode 0x12, VMID [47:32]), the vSID in the vEVENTQ.
     expect(src('iommufd-nested')).toContain('Linux 7.2');

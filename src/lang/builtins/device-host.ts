@@ -35,6 +35,8 @@ const REGIONS: Readonly<Record<string, number>> = {
 /** enum VFIO_PCI_*_IRQ_INDEX (vfio.h). */
 const IRQS: Readonly<Record<string, number>> = {
   VFIO_PCI_INTX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_ERR_IRQ_INDEX, VFIO_PCI_REQ_IRQ_INDEX,
+  // The 2021 nesting series' DMA fault IRQ (VFIO_PCI_NUM_IRQS; kernel "5.12-nested" only).
+  VFIO_PCI_DMA_FAULT_IRQ_INDEX: 5,
 };
 /** struct vfio_irq_set flags: one DATA_ type and one ACTION_ type, as words. */
 const DATA_TYPES: Readonly<Record<string, number>> = { none: VFIO_IRQ_SET_DATA_NONE, bool: VFIO_IRQ_SET_DATA_BOOL, eventfd: VFIO_IRQ_SET_DATA_EVENTFD };

@@ -10,6 +10,7 @@ import { HOST_BUILTINS } from './host';
 import { HOST_DECL_BUILTINS } from './host-decl';
 import { IOMMUFD_BUILTINS } from './iommufd';
 import { MEM_BUILTINS } from './mem';
+import { NESTING_BUILTINS } from './nesting';
 import { PROC_BUILTINS } from './process';
 import { SMMU_BUILTINS } from './smmu';
 import { SYSFS_BUILTINS } from './sysfs';
@@ -18,6 +19,7 @@ import { VFIO_BUILTINS } from './vfio';
 export const BUILTINS: readonly Builtin<LabMachine>[] = [
   ...HOST_BUILTINS, ...GUEST_BUILTINS, ...DEV_BUILTINS, ...SMMU_BUILTINS, ...MEM_BUILTINS,
   ...HOST_DECL_BUILTINS, ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS, ...IOMMUFD_BUILTINS, ...DEVICE_HOST_BUILTINS,
+  ...NESTING_BUILTINS,
 ];
 
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
