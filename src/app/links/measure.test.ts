@@ -19,9 +19,12 @@ describe('link sizes', () => {
     for (const r of rows) expect(r.zlib - r.d, r.name).toBe(8);
   });
 
-  it('lesson links are at most 56 characters; every measured link is far under the limit', async () => {
+  it('lesson links are at most 56 characters; every measured link is under the limit', async () => {
     const rows = await measureLinkSizes();
     for (const r of rows.filter((x) => x.kind === 'lesson-only')) expect(r.d, r.name).toBeLessThanOrEqual(56);
-    for (const r of rows) expect(r.d, r.name).toBeLessThan(MAX_LINK_BYTES / 4);
+    // Edited programs stay far under it; every lesson pasted into one program (thirteen, about 900
+    // lines) only under it.
+    for (const r of rows.filter((x) => !x.name.startsWith('all '))) expect(r.d, r.name).toBeLessThan(MAX_LINK_BYTES / 4);
+    for (const r of rows) expect(r.d, r.name).toBeLessThan(MAX_LINK_BYTES);
   });
 });

@@ -54,7 +54,7 @@ export function measuredStates(): Array<{ name: string; state: LinkState; kind: 
   const dmas = Array.from({ length: 20 }, (_, i) =>
     `let r${i} = dev.dma(nic, read, iova: 0x1000_${(i * 0x40).toString(16).padStart(4, '0')}, len: 64)\nexpect r${i}.ok\n`).join('');
   out.push({ name: 'nested-walk + 20 DMAs appended', state: state(nested.source + dmas, 'nested-walk'), kind: 'program' });
-  out.push({ name: 'all five lessons in one program', state: state(LESSONS.map((l) => l.source).join('\n'), null), kind: 'program' });
+  out.push({ name: `all ${LESSONS.length} lessons in one program`, state: state(LESSONS.map((l) => l.source).join('\n'), null), kind: 'program' });
   return out;
 }
 
