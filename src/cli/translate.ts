@@ -9,8 +9,9 @@ import { readError } from './read-error';
 import { readFileSync } from 'node:fs';
 import { ImageError, parseMachineImage } from '../model/image/parse';
 import { runImage } from '../model/image/run';
+import { type CliResult, fail, internal } from './result';
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export type { CliResult } from './result';
 
 export const TRANSLATE_USAGE = `Usage: iommu-lab translate IMAGE.json
 
@@ -46,15 +47,3 @@ export function runTranslateText(text: string): CliResult {
     return internal(e);
   }
 }
-
-function fail(code: number, line: string): CliResult {
-  return { code, stdout: '', stderr: `${line}\n` };
-}
-
-/** An engine failure: a bug in the model, reported in one line. */
-function internal(e: unknown): CliResult {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const debug = process.env.IOMMU_LAB_DEBUG ? `\n${err.stack ?? ''}` : ' (set IOMMU_LAB_DEBUG=1 for a stack trace)';
-  return fail(1, `internal error: ${err.message}${debug}`);
-}
-

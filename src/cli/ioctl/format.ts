@@ -4,7 +4,8 @@
 // "0x", no padding) for addresses and sizes, integers for everything else, as in machine-image
 // output; byte strings as hex digits, two a byte, first byte first.
 
-import { isTranslationFault, type EventRecord } from '../../model/smmuv3/events';
+import { eventFields } from '../../model/image/run';
+import type { EventRecord } from '../../model/smmuv3/events';
 import { errname } from '../../model/vfio/errno';
 import type { OpResult } from './backend';
 import type { Op } from './schema';
@@ -60,20 +61,12 @@ export function formatResult(i: number, op: Op, request: string | number | undef
   return line;
 }
 
-/** The SMMU event record as machine-image output shows it (formats/machine-image.md, "event"):
- *  `id`, `name`, and for the translation-class faults `stage` (S2 + 1), `class`, `input` and, for
- *  stage 2, `ipa`; `recorded` false where CD.R or STE.S2R suppressed the record. Extra fields:
- *  `sid` (the record's StreamID: which device), `fetch_addr` of a fetch abort, `why` of a
- *  configuration error. */
+/** The SMMU event record as machine-image output shows it (eventFields), with the record's
+ *  StreamID (`sid`: which device), `recorded` false where CD.R or STE.S2R suppressed the record,
+ *  and `why` of a configuration error. */
 export function eventJson(e: EventRecord): Record<string, unknown> {
-  const o: Record<string, unknown> = { id: e.id, name: e.name, sid: e.sid };
-  if (isTranslationFault(e.id)) {
-    o.stage = e.s2 ? 2 : 1;
-    o.class = e.cls;
-    o.input = hex(e.input);
-    if (e.ipa !== undefined) o.ipa = hex(e.ipa);
-  }
-  if (e.fetchAddr !== undefined) o.fetch_addr = hex(e.fetchAddr);
+  const { id, name, ...rest } = eventFields(e);
+  const o: Record<string, unknown> = { id, name, sid: e.sid, ...rest };
   if (!e.recorded) o.recorded = false;
   if (e.why !== undefined) o.why = e.why;
   return o;

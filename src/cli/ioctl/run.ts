@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { formatPath } from '../../model/image/parse';
 import { NotModelled } from '../../model/vfio/type1';
 import { readError } from '../read-error';
-import type { CliResult } from '../translate';
+import { type CliResult, fail, internal } from '../result';
 import { hostBackend, type IoctlBackend, type OpResult } from './backend';
 import { formatResult } from './format';
 import { resolveRef, type Named, type NumExpr } from './refs';
@@ -163,14 +163,4 @@ function explain(line: Record<string, unknown>, r: OpResult): void {
   if (r.where !== undefined) line.where = r.where;
   if (r.why !== undefined) line.why = r.why;
   if (r.log.length > 0) line.log = r.log;
-}
-
-function fail(code: number, line: string): CliResult {
-  return { code, stdout: '', stderr: `${line}\n` };
-}
-
-function internal(e: unknown): CliResult {
-  const err = e instanceof Error ? e : new Error(String(e));
-  const debug = process.env.IOMMU_LAB_DEBUG ? `\n${err.stack ?? ''}` : ' (set IOMMU_LAB_DEBUG=1 for a stack trace)';
-  return fail(1, `internal error: ${err.message}${debug}`);
 }

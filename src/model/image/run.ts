@@ -49,7 +49,11 @@ export function runImage(img: MachineImage): Record<string, unknown>[] {
   });
 }
 
-function eventJson(e: EventRecord): Record<string, unknown> {
+/** The SMMU event record as machine-image output shows it (formats/machine-image.md, "event"):
+ *  `id`, `name`, and for the translation-class faults `stage` (S2 + 1), `class`, `input`, `ipa`
+ *  (stage 2) and `fetch_addr` (a walk's external abort); `why` of a configuration error. The
+ *  ioctl command's lines show the same fields ("as in machine-image output"). */
+export function eventFields(e: EventRecord): Record<string, unknown> {
   const o: Record<string, unknown> = { id: e.id, name: e.name };
   if (isTranslationFault(e.id)) {
     o.stage = e.s2 ? 2 : 1;
@@ -58,9 +62,14 @@ function eventJson(e: EventRecord): Record<string, unknown> {
     if (e.ipa !== undefined) o.ipa = hex(e.ipa);
     if (e.fetchAddr !== undefined) o.fetch_addr = hex(e.fetchAddr);
   }
+  return o;
+}
+
+/** eventFields, `recorded`, `why`, and the record's raw words. */
+function eventJson(e: EventRecord): Record<string, unknown> {
+  const o = eventFields(e);
   o.recorded = e.recorded;
-  const why = e.why;
-  if (why !== undefined) o.why = why;
+  if (e.why !== undefined) o.why = e.why;
   o.raw = encodeEvent(e).map(hex);
   return o;
 }
