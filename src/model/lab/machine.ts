@@ -35,6 +35,7 @@ import type { ProcessOptions } from '../vfio/pin';
 import type { KernelId } from '../vfio/profile';
 import type { VfioHost } from '../vfio/vfio';
 import type { HostSystem } from '../host/system';
+import { bdfToRid } from '../host/rid';
 import { PageTableBuilder, type Perm, type TableAllocator, type TableIO } from '../vmsa/builder';
 import { type GranuleShift, levelShift, s1StartLevel, startIndexBits } from '../vmsa/geometry';
 
@@ -246,6 +247,13 @@ export class LabMachine {
   }
 
   get devices(): readonly LabDevice[] { return this.s.devices; }
+  /** Every device with an STE on this SMMU: the program's own (host.assign) and, once the host
+   *  composition runs on this machine, its PCI devices, whose StreamID is their RID (rid.ts). */
+  streams(): { bdf: string; sid: number }[] {
+    const out = this.s.devices.map((d) => ({ bdf: d.bdf, sid: d.sid }));
+    if (this.hostSystem?.machine === this) for (const d of this.hostSpec.devices) out.push({ bdf: d.bdf, sid: bdfToRid(d.bdf) });
+    return out;
+  }
   get vms(): readonly LabVm[] { return this.s.vms; }
   get pts(): readonly LabPt[] { return this.s.pts; }
   get cds(): readonly LabCd[] { return this.s.cds; }

@@ -80,7 +80,7 @@ function Structures({ vm }: { vm: SmmuStateVM }) {
         </span>
       </header>
       {shown === null ? (
-        <p className="ss-none">{st === null ? 'No device is assigned yet: host.assign gives a StreamID its STE.' : 'No STE.'}</p>
+        <p className="ss-none">{st === null ? 'No device is assigned yet: host.assign (or a host.pci_device the host uses) gives a StreamID its STE.' : 'No STE.'}</p>
       ) : (
         <>
           <Words s={shown} width={width} onHover={(f) => setHover(f === null ? null : { f, s: shown })} />

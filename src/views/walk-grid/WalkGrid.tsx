@@ -26,7 +26,7 @@ export default function WalkGrid({ vm }: WalkGridProps) {
     return (
       <div className="walk-grid empty" data-testid="walk-grid">
         <p><b>No SMMU transaction in this step.</b></p>
-        <p>Go to a <code>dev.dma(...)</code> line: F11 steps into its walk one read at a time.</p>
+        <p>Go to a <code>dev.dma(...)</code> or <code>edu.dma(...)</code> line: F11 steps into its walk one read at a time.</p>
       </div>
     );
   }

@@ -254,13 +254,13 @@ function chooseStream(m: LabMachine, events: readonly TraceEvent[]): StreamVM | 
   }
   const chosen: StreamVM['chosen'] = sid === null ? 'last-assigned' : 'transaction';
   if (sid === null) {
-    const devs = m.devices;
+    const devs = m.streams();
     if (devs.length === 0) return null;
     sid = devs[devs.length - 1].sid;
   }
   const s = sid;
   if (s < 0 || s >= 2 ** m.smmu.strtab.log2size) return null;
-  const dev = m.devices.find((d) => d.sid === s);
+  const dev = m.streams().find((d) => d.sid === s);
   return { sid: s, sidText: `0x${s.toString(16)}`, device: dev ? dev.bdf : null, chosen, steAddr: hexGrouped(m.steAddr(s)) };
 }
 
@@ -408,7 +408,7 @@ function contexts(m: LabMachine): Ctx[] {
     if (ste.kind === 'abort' || ste.kind === 'bypass') return;
     out.push({ vmid: ste.vmid, s2: ste.s2Regime, cd });
   };
-  for (const d of m.devices) {
+  for (const d of m.streams()) {
     const dec = decodeSte(load(m.mem, m.steAddr(d.sid), STE_WORDS), m.smmu.oas);
     if (!dec.ok) continue;
     let cd: CdConfig | null = null;
