@@ -139,6 +139,11 @@ export function StatusLine() {
       <span className="reads" title="Every SMMU read of this step so far: STE, CD and the walk">
         all reads <b data-testid="all-reads">{view ? view.counters.reads : '—'}</b>
       </span>
+      {view?.models.kernel && (
+        <span data-testid="kernel" className={view.models.kernel.proposal ? 'kernel proposal' : 'kernel'} title={view.models.kernel.label}>
+          {view.models.kernel.badge}
+        </span>
+      )}
       {value && <span data-testid="value" className={value.bad ? 'value bad' : 'value'}>{value.text}</span>}
       {view?.error && (
         <span data-testid="error" className="bad">line {view.error.line}: {view.error.message}</span>

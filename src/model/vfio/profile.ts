@@ -29,6 +29,8 @@ export interface KernelProfile {
   id: KernelId;
   /** One line for the UI and the docs. */
   label: string;
+  /** A few words for the status line: which kernel the host side is. */
+  badge: string;
   /** VFIO_TYPE1_NESTING_IOMMU exists: CHECK_EXTENSION(6) = 1 and SET_IOMMU(6) sets iommu->nesting. */
   type1Nesting: boolean;
   /** MAP_DMA/UNMAP_DMA overflow handling: 'wrap-einval' (6.12: `iova + size - 1 < iova` ->
@@ -43,18 +45,21 @@ export interface KernelProfile {
 export const KERNEL_PROFILES: Readonly<Record<KernelId, KernelProfile>> = {
   '6.12': {
     id: '6.12',
+    badge: 'Linux 6.12 (LTS)',
     label: 'Linux 6.12 (LTS): VFIO type1 with VFIO_TYPE1_NESTING_IOMMU, wrap checks return EINVAL',
     type1Nesting: true,
     dmaOverflow: 'wrap-einval',
   },
   '7.2': {
     id: '7.2',
+    badge: 'Linux 7.2',
     label: 'Linux 7.2: type1 nesting retired (extension 6 answers 0), wrapping MAP_DMA returns EOVERFLOW',
     type1Nesting: false,
     dmaOverflow: 'check-add-overflow',
   },
   '5.12-nested': {
     id: '5.12-nested',
+    badge: 'Linux 5.12 + 2021 series, never merged',
     label: "Linux 5.12 + Eric Auger's nesting series (VFIO v13 / IOMMU v15, 2021) — never merged",
     type1Nesting: true,
     dmaOverflow: 'wrap-einval',

@@ -10,6 +10,7 @@ import { buildWalkGrid, type WalkGridVM } from './walk';
 import { buildSmmuState, type SmmuStateVM } from './smmu';
 import { buildIovaSpace, type IovaSpaceVM } from './iova';
 import { buildMsiJourney, type MsiJourneyVM, type MsiSlice } from './msi';
+import { buildKernelBadge, type KernelBadgeVM } from './kernel';
 
 export interface ModelInput {
   /** The machine at the position (after the step; before it when inside a walk). Read only. */
@@ -33,6 +34,8 @@ export interface ViewModels {
   iova: IovaSpaceVM | null;
   /** null: no MSI raised yet. */
   msi: MsiJourneyVM | null;
+  /** The kernel the program's host side runs (its profile), null without a host. */
+  kernel: KernelBadgeVM | null;
 }
 
 export function buildModels(input: ModelInput): ViewModels {
@@ -42,5 +45,6 @@ export function buildModels(input: ModelInput): ViewModels {
     smmu: buildSmmuState(input),
     iova: buildIovaSpace(input),
     msi: buildMsiJourney(input),
+    kernel: buildKernelBadge(input),
   };
 }
