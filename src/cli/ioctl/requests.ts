@@ -1,4 +1,4 @@
-// How each VFIO request takes its argument, so a script's `arg` can be checked before it runs:
+// How each VFIO request takes its argument (iommufd's: iommufd-structs.ts), so a script's `arg` can be checked before it runs:
 // by value (an int), a pointer to a struct (its fields by uapi name), a pointer to an int fd, a
 // string (the device name), or nothing. include/uapi/linux/vfio.h: each request's comment says
 // what it takes; the struct field names are those of the structs named here.
@@ -6,12 +6,18 @@
 import { IOMMUFD_IOCTLS, iommufdIoctl, iommufdRequestCode, iommufdRequestDef, profileHas } from '../../model/iommufd/uapi';
 import { requestCode, vfioIoctl, VFIO_IOCTLS } from '../../model/vfio/ioctl';
 import type { KernelProfile } from '../../model/vfio/profile';
+import { IOMMUFD_STRUCTS } from './iommufd-structs';
 
 export type ArgKind =
   | { kind: 'none' }
   | { kind: 'value' }
   | { kind: 'string'; what: string }
-  | { kind: 'struct'; struct: string; fields: readonly string[]; lists?: readonly string[]; objects?: Record<string, readonly string[]> };
+  | {
+    kind: 'struct'; struct: string; fields: readonly string[]; lists?: readonly string[]; objects?: Record<string, readonly string[]>;
+    /** The argument as the model takes it, from the script's fields (iommufd-structs.ts: driver
+     *  data given inline instead of through a user pointer). */
+    toModel?: (arg: Record<string, unknown>) => Record<string, unknown>;
+  };
 
 const STRUCTS: Record<string, ArgKind> = {
   // _IO(VFIO_TYPE, VFIO_BASE + 0): no argument; returns VFIO_API_VERSION.
@@ -42,10 +48,12 @@ const STRUCTS: Record<string, ArgKind> = {
   VFIO_IOMMU_DIRTY_PAGES: { kind: 'struct', struct: 'vfio_iommu_type1_dirty_bitmap', fields: ['argsz', 'flags'] },
 };
 
-/** How `name` takes its argument; undefined for a request this table does not describe (any
- *  argument is then passed as written). */
+/** How `name` takes its argument (VFIO's here, iommufd's in iommufd-structs.ts); undefined for a
+ *  request neither table describes (any argument is then passed as written). */
 export function argKind(name: string | undefined): ArgKind | undefined {
-  return name !== undefined && Object.hasOwn(STRUCTS, name) ? STRUCTS[name] : undefined;
+  if (name === undefined) return undefined;
+  if (Object.hasOwn(STRUCTS, name)) return STRUCTS[name];
+  return Object.hasOwn(IOMMUFD_STRUCTS, name) ? IOMMUFD_STRUCTS[name] : undefined;
 }
 
 /** The 2021 seed series' container requests (VFIO v13, never merged; src/model/vfio/nesting/uapi.ts):

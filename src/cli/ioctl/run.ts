@@ -15,6 +15,7 @@ import { type CliResult, fail, internal } from '../result';
 import { hostBackend, type IoctlBackend, type OpResult } from './backend';
 import { formatResult } from './format';
 import { resolveRef, type Named, type NumExpr } from './refs';
+import { argKind } from './requests';
 import { parseIoctlScript, ScriptError, type ArgExpr, type Call, type IoctlScript } from './schema';
 
 export const IOCTL_USAGE = `Usage: iommu-lab ioctl [--why] SCRIPT.json
@@ -124,7 +125,11 @@ function perform(b: IoctlBackend, c: Call, num: Num, within: Ranged): { result: 
     case 'ioctl': {
       const fd = int(num(c.fd, 'fd'));
       const request = c.request.name ?? b.requestName(fd, c.request.code) ?? c.request.code;
-      return { result: b.ioctl(fd, c.request.code, argValue(c.arg, num)), request };
+      const arg = argValue(c.arg, num);
+      const kind = argKind(c.request.name);
+      const toModel = kind?.kind === 'struct' ? kind.toModel : undefined;
+      const given = toModel !== undefined && typeof arg === 'object' && arg !== null ? toModel(arg as Record<string, unknown>) : arg;
+      return { result: b.ioctl(fd, c.request.code, given), request };
     }
     case 'mmap': return { result: b.mmap(num(c.length, 'length'), c.prot ?? { read: true, write: true }) };
     case 'poke': return { result: b.poke(num(c.addr, 'addr'), c.data) };

@@ -8,6 +8,7 @@ import { ERRNO, errname, kerr, type KErr } from '../vfio/errno';
 import { vfioIoctl } from '../vfio/ioctl';
 import type { Process } from '../vfio/pin';
 import type { KernelProfile } from '../vfio/profile';
+import { NotModelled } from '../vfio/type1';
 import type { SysResult } from '../vfio/vfio';
 import { attachPt, bindIommufd, closeCdev, detachPt, type CdevFile } from './cdev';
 import type { IommufdHw } from './hw';
@@ -63,7 +64,7 @@ export class IommufdHost {
   open(path: string): SysResult | null {
     if (path === '/dev/iommu') {
       if (!profileHasIommufd(this.env.profile)) return sysErr(kerr(ERRNO.ENOENT, 'open', `Linux ${this.env.profile.id} has no /dev/iommu`));
-      if (this.env.hw === undefined) throw new RangeError('not modelled: iommufd without an IommufdHw (HostOptions.iommufdHw)');
+      if (this.env.hw === undefined) throw new NotModelled('iommufd without an IommufdHw (HostOptions.iommufdHw)');
       const ctx: IommufdCtx = new IommufdCtx({
         profile: this.env.profile, process: this.env.process, user: this.user, hw: this.env.hw,
         groupResv: (g) => g.resvRegions(),
@@ -107,7 +108,7 @@ export class IommufdHost {
       case VFIO_DEVICE_DETACH_IOMMUFD_PT: return sys(detachPt(e.file, arg));
       default:
         if (e.file.idev === null) return sysErr(kerr(ERRNO.EINVAL, 'vfio_device_fops_unl_ioctl', 'the device file has not bound an iommufd (VFIO_DEVICE_BIND_IOMMUFD first)'));
-        throw new RangeError(`not modelled: request 0x${cmd.toString(16)} on a VFIO device cdev`);
+        throw new NotModelled(`request 0x${cmd.toString(16)} on a VFIO device cdev`);
     }
   }
 
@@ -133,6 +134,17 @@ export class IommufdHost {
     let n = 0;
     for (const evt of this.env.hw.readEvents()) if (ctxs.some((c) => c.handleEvent(evt))) n++;
     return n;
+  }
+
+  /** Every open /dev/iommu's context, in the order they were opened (views read them). */
+  contexts(): IommufdCtx[] {
+    return this.env.openFiles().flatMap((e) => (e.kind === 'iommufd' ? [e.ctx] : []));
+  }
+
+  /** The context behind a /dev/iommu fd, else undefined (views: the fd of a recorded call). */
+  ctxOf(fd: number): IommufdCtx | undefined {
+    const e = this.env.fdEntry(fd);
+    return e?.kind === 'iommufd' ? e.ctx : undefined;
   }
 
   describe(e: IommufdFdEntry): string {
