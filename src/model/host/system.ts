@@ -41,7 +41,7 @@ import type { ProcessOptions } from '../vfio/pin';
 import { kernelProfile, type KernelId } from '../vfio/profile';
 import { VfioHost, type SysResult } from '../vfio/vfio';
 import { readBytes, writeBytes } from './bytes';
-import { hostIommufdHw } from './iommufd';
+import { hostIommufdHw, iommufdPrepareMsi } from './iommufd';
 import { HostItsDriver } from './its-driver';
 import { SeedNestingHost } from './nesting-host';
 import { prepareMsi } from './msi-cookie';
@@ -349,8 +349,11 @@ export class HostSystem {
     if (this.itsDriver !== null) {
       const dev = this.itsDriver.prepare(rid, nvec);                                // its_msi_prepare(): MAPD
       for (let v = 0; v < nvec; v++) {
-        // iommu_dma_prepare_msi(): the NESTED_MSI cookie (seed profile) or the MSI cookie.
-        const nested = this.seedNesting?.prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER) ?? null;
+        // iommu_dma_prepare_msi(): iommufd's sw_msi for a device bound through a cdev
+        // (iommufd.ts), the NESTED_MSI cookie (seed profile) or the MSI cookie.
+        const viaFd = iommufdPrepareMsi(this.vfio.iommufd, bdf, VIRT_GITS_TRANSLATER);
+        if (viaFd !== null && 'errno' in viaFd) return viaFd;
+        const nested = viaFd ?? this.seedNesting?.prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER) ?? null;
         if (nested !== null && 'errno' in nested) return nested;
         const { addr } = nested ?? prepareMsi(this.domainOf(bdf), VIRT_GITS_TRANSLATER);
         const { eventId, lpi } = this.itsDriver.allocVector(dev);                   // MAPTI, INV

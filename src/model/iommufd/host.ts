@@ -15,6 +15,7 @@ import type { IommufdHw } from './hw';
 import { IommufdCtx, type IoctlOutcome } from './iommufd';
 import type { LockedVmUser } from './ioas';
 import type { Veventq } from './objects';
+import type { SwMsiResult } from './sw-msi';
 import { profileHasIommufd } from './uapi';
 
 /** VFIO_DEVICE_BIND_IOMMUFD (+18), _ATTACH_IOMMUFD_PT (+19), _DETACH_IOMMUFD_PT (+20). */
@@ -44,6 +45,12 @@ export interface IommufdHostEnv {
   fdKind(fd: number): string | undefined;
   fdEntry(fd: number): IommufdFdEntry | undefined;
   openFiles(): IommufdFdEntry[];
+  /** The vfio-pci driver's ioctl (vfio_pci_core_ioctl()) and close_device for a bound cdev: the
+   *  same ops a group-opened device fd reaches (VfioPciCore). Absent: not modelled. */
+  devicePci?: {
+    ioctl(bdf: string, cmd: number, arg: unknown): SysResult;
+    release(bdf: string): void;
+  };
 }
 
 const sys = (o: IoctlOutcome): SysResult => (o.ok
@@ -108,11 +115,18 @@ export class IommufdHost {
       case VFIO_DEVICE_DETACH_IOMMUFD_PT: return sys(detachPt(e.file, arg));
       default:
         if (e.file.idev === null) return sysErr(kerr(ERRNO.EINVAL, 'vfio_device_fops_unl_ioctl', 'the device file has not bound an iommufd (VFIO_DEVICE_BIND_IOMMUFD first)'));
-        throw new NotModelled(`request 0x${cmd.toString(16)} on a VFIO device cdev`);
+        // vfio_device_fops_unl_ioctl(): past the cdev-only requests, device->ops->ioctl - the
+        // same vfio_pci_core_ioctl() a group's device fd reaches (GET_INFO, SET_IRQS, ...).
+        // ASSUMPTION: order read from memory of vfio_main.c (6.12), not from the fetched file.
+        if (this.env.devicePci === undefined) throw new NotModelled(`request 0x${cmd.toString(16)} on a VFIO device cdev without a vfio-pci model`);
+        return this.env.devicePci.ioctl(e.file.spec.bdf, cmd, arg);
     }
   }
 
   close(e: IommufdFdEntry): void {
+    // vfio_df_unbind_iommufd() -> vfio_df_close(): the driver's close_device (interrupts off)
+    // before iommufd_device_unbind().
+    if (e.kind === 'cdev' && e.file.idev !== null) this.env.devicePci?.release(e.file.spec.bdf);
     if (e.kind === 'cdev') closeCdev(e.file);
     // An iommufd or vEVENTQ file: its objects stay while anything holds them (not modelled
     // further: the process keeps its iommufd open in every lesson).
@@ -145,6 +159,15 @@ export class IommufdHost {
   ctxOf(fd: number): IommufdCtx | undefined {
     const e = this.env.fdEntry(fd);
     return e?.kind === 'iommufd' ? e.ctx : undefined;
+  }
+
+  /** iommu_dma_prepare_msi() for a device bound through a cdev: iommufd_sw_msi() of its
+   *  iommufd (sw-msi.ts). null when no cdev of the device is bound (type1 or no VFIO user). */
+  prepareMsi(bdf: string, msiAddr: bigint): SwMsiResult | KErr | null {
+    for (const e of this.env.openFiles()) {
+      if (e.kind === 'cdev' && e.file.idev !== null && e.file.spec.bdf === bdf) return e.file.ctx!.prepareMsi(e.file.idev, msiAddr);
+    }
+    return null;
   }
 
   describe(e: IommufdFdEntry): string {

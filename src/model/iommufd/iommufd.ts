@@ -8,6 +8,7 @@
 //   drivers/iommu/iommufd/viommu.c     iommufd_viommu_alloc_ioctl(), iommufd_vdevice_alloc_ioctl()
 //   drivers/iommu/iommufd/eventq.c     iommufd_veventq_alloc(), iommufd_veventq_fops_read()
 //   drivers/iommu/iommufd/driver.c     iommufd_viommu_report_event(), iommufd_viommu_get_vdev_id()
+//                                      and iommufd_sw_msi() (sw-msi.ts)
 //   drivers/iommu/iommufd/device.c     iommufd_device_bind(), iommufd_device_attach() / _replace(),
 //                                      iommufd_device_auto_get_domain(), iommufd_hw_pagetable_attach()
 //   arm-smmu-v3-iommufd.c              vsmmu.ts
@@ -44,6 +45,7 @@ import {
   CMDQ_BATCH_ENTRIES, convertUserCmd, forwardableEvent, makeAbortSte, makeNestedDomainSte, STRTAB_STE_0_CFG,
   STRTAB_STE_0_CFG_ABORT, STRTAB_STE_0_CFG_BYPASS, validateVste, vsidEvent, EVTQ_0_SID,
 } from './vsmmu';
+import { iommufdSwMsi, SwMsiState, type SwMsiResult } from './sw-msi';
 
 /** What an ioctl did: a return value and what the kernel wrote back, or an error. */
 export type IoctlOutcome =
@@ -72,6 +74,8 @@ export interface IommufdEnv {
 
 export class IommufdCtx {
   readonly objects = new ObjectTable();
+  /** ictx->sw_msi_list and the SW_MSI bitmaps (sw-msi.ts). */
+  readonly swMsi = new SwMsiState();
 
   constructor(readonly env: IommufdEnv) {}
 
@@ -502,6 +506,12 @@ export class IommufdCtx {
     const r = paging.ioas.iopt.enforceGroupResv(this.env.groupResv(idev.group), idev);
     if ('errno' in r) return r;
     idev.swMsiStart = r.swMsiStart;
+    // iommufd_device_attach_reserved_iova(): the group's first device brings its doorbell pages
+    // to the new domain (iommufd_group_setup_msi()).
+    if (!this.groupAttached(idev)) {
+      const e = this.swMsi.setupGroup(idev.group, idev.swMsiStart, paging);
+      if (e !== null) { paging.ioas.iopt.removeReserved(idev); return e; }
+    }
     if (hwpt.type === 'hwpt_paging') {
       this.env.hw.attachPaging(idev.spec, hwpt.hw);
       idev.vmaster = null;
@@ -520,6 +530,16 @@ export class IommufdCtx {
     hwpt.users++;
     idev.hwpt = hwpt;
     return null;
+  }
+
+  /** Whether another device of idev's group is attached (igroup->device_list not empty). */
+  private groupAttached(idev: Idev): boolean {
+    return this.objects.all().some((o) => o.type === 'device' && o !== idev && o.group === idev.group && o.hwpt !== null);
+  }
+
+  /** iommu_dma_prepare_msi() for a device bound here: iommufd_sw_msi() (sw-msi.ts). */
+  prepareMsi(idev: Idev, msiAddr: bigint): SwMsiResult | KErr {
+    return iommufdSwMsi(this.swMsi, idev, msiAddr);
   }
 
   /** iommufd_device_detach(): back to the blocking domain (arm_smmu_attach_dev_blocked(): an

@@ -6,8 +6,10 @@
 
 import { ListPageTable, type IoPageTable } from '../iommu/domain';
 import type { DeviceSpec } from '../iommu/group';
-import { IOMMU_READ, IOMMU_WRITE } from '../iommu/resv';
+import { IOMMU_MMIO, IOMMU_READ, IOMMU_WRITE } from '../iommu/resv';
 import type { LabDevice, LabMachine, LabVm } from '../lab/machine';
+import { PageTableBuilder } from '../vmsa/builder';
+import type { GranuleShift } from '../vmsa/geometry';
 import { type CmdWords, encodeCmd } from '../smmuv3/commands';
 import { drainEvents, submitCommands } from '../smmuv3/driver';
 import { qEmpty, qMask } from '../smmuv3/queues';
@@ -61,7 +63,8 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
       const book = new ListPageTable();
       const table: IoPageTable = {
         mapPages(iova, paddr, pgsize, count, prot) {
-          lab.hostS1Map(pt, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
+          if (prot & IOMMU_MMIO) mmioLeaves(lab, 1, pt.g, pt.vaBits, pt.root, undefined, iova, paddr, pgsize, count, prot);
+          else lab.hostS1Map(pt, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
           book.mapPages(iova, paddr, pgsize, count, prot);
         },
         unmap: (iova, size) => book.unmap(iova, size),
@@ -92,6 +95,17 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
   };
 }
 
+/** Leaves for an IOMMU_MMIO mapping (a doorbell outside RAM), written into the table as
+ *  io-pgtable-arm's arm_lpae_map() would, bypassing the RAM checks and guest-RAM book-keeping of
+ *  LabMachine.s2Map / hostS1Map. */
+function mmioLeaves(
+  lab: LabMachine, stage: 1 | 2, g: GranuleShift, inputBits: number, root: number, startLevel: number | undefined,
+  iova: bigint, paddr: bigint, pgsize: bigint, count: number, prot: number,
+): void {
+  new PageTableBuilder(stage, g, inputBits, lab.hostIO, lab.hostAllocator, startLevel, root)
+    .map(Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
+}
+
 function perm(prot: number) {
   return { r: (prot & IOMMU_READ) !== 0, w: (prot & IOMMU_WRITE) !== 0 };
 }
@@ -102,7 +116,9 @@ function s2Table(lab: LabMachine, vm: LabVm): IoPageTable {
   const book = new ListPageTable();
   return {
     mapPages(iova, paddr, pgsize, count, prot) {
-      lab.s2Map(vm, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
+      // An MMIO page (iommufd_sw_msi_install(): the ITS doorbell) is no guest RAM.
+      if (prot & IOMMU_MMIO) mmioLeaves(lab, 2, vm.g, vm.ipaBits, vm.s2Root, vm.startLevel, iova, paddr, pgsize, count, prot);
+      else lab.s2Map(vm, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
       book.mapPages(iova, paddr, pgsize, count, prot);
     },
     unmap(iova, size) {

@@ -160,6 +160,13 @@ export class VfioHost {
       fdKind: (fd) => this.fds.get(fd)?.kind,
       fdEntry: (fd) => { const x = this.fds.get(fd); return x !== undefined && isIommufdEntry(x) ? x : undefined; },
       openFiles: () => [...this.fds.values()].filter(isIommufdEntry),
+      // A bound cdev's other ioctls and its close reach vfio-pci as a group's device fd does.
+      ...(this.pci !== undefined ? {
+        devicePci: {
+          ioctl: (bdf: string, cmd: number, arg: unknown) => fromOutcome(this.pci!.ioctl(bdf, cmd, arg, (n) => this.eventfdLookup(n))),
+          release: (bdf: string) => this.pci!.release(bdf),
+        },
+      } : {}),
     });
   }
 
