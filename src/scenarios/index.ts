@@ -186,7 +186,7 @@ export const LESSONS: readonly Lesson[] = [
   {
     id: 'iommufd-nested',
     file: '13-iommufd-nested.lab',
-    title: 'The same guest on iommufd: nested HWPT, HWPT_INVALIDATE, vEVENTQ',
+    title: 'The same guest on iommufd: nested HWPT, HWPT_INVALIDATE, vEVENTQ, MSI',
     narrative:
       'Lesson 10\'s guest again (RAM at IPA 0x4000_0000, its stage-1 table and CD in that RAM), on Linux 7.2 with ' +
       'the uapi that was merged instead of the 2021 seed: IOMMU_IOAS_MAP puts guest RAM in an IOAS, a NEST_PARENT ' +
@@ -194,7 +194,11 @@ export const LESSONS: readonly Lesson[] = [
       'STE words become a nested HWPT where the seed had SET_PASID_TABLE. The edu device reads through both stages ' +
       'at 0x8_1000_1040; after the guest remaps, the TLB is stale until IOMMU_HWPT_INVALIDATE passes the guest\'s raw ' +
       'TLBI_NH_VA, which the kernel reissues with VMID 1 (the seed\'s CACHE_INVALIDATE took a generic descriptor). ' +
-      'A stage-1 fault comes back from the vEVENTQ with vSID 0x8, where the seed wrote an iommu_fault into the DMA_FAULT ring.',
+      'A stage-1 fault comes back from the vEVENTQ with vSID 0x8, where the seed wrote an iommu_fault into the DMA_FAULT ring. ' +
+      'Last the MSI, beside lesson 11\'s SET_MSI_BINDING: no binding ioctl, the host maps the ITS doorbell at the fixed ' +
+      'SW_MSI window 0x800_0000 in stage 2 (iommufd_sw_msi), the guest identity-maps that window as the IORT RMR asks, ' +
+      'and the write 0x800_0040 crosses both stages to GITS_TRANSLATER 0x0809_0040, LPI 8192 and the eventfd: press 6 ' +
+      'for the MSI journey.',
     source: iommufdNested,
   },
 ];

@@ -156,6 +156,14 @@ describe('the lessons', () => {
     expect(src('iommufd-nested')).toContain('expect stale.pa == 0x8_1000_1040');
     expect(src('iommufd-nested')).toContain('expect inv.issued.op == 0x12 and inv.issued.vmid == 1 and inv.issued.asid == 7');
     expect(src('iommufd-nested')).toContain('expect ev.rec0.id == 0x10 and ev.rec0.sid == 0x8 and ev.rec0.input == 0x30_0000');
+    // ... and its MSI (H2): the guest's RMR identity map, SET_IRQS on the cdev, the write through both
+    // stages to GITS_TRANSLATER, LPI 8192, the eventfd; the narrative sets it beside lesson 11.
+    expect(src('iommufd-nested')).toContain('guest.s1.map(pt, va: 0x800_0000, ipa: 0x800_0000, size: 1M, perm: rw)');
+    expect(src('iommufd-nested')).toContain('expect i.addr == 0x800_0040 and i.data == 0');
+    expect(src('iommufd-nested')).toContain('expect i.pa == 0x0809_0040');
+    expect(src('iommufd-nested')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
+    expect(src('iommufd-nested')).toContain('expect process.read_eventfd(e.fd).count == 1');
+    expect((findLesson('iommufd-nested') as Lesson).narrative).toContain('lesson 11');
   });
 });
 

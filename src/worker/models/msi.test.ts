@@ -16,6 +16,8 @@ import type { ModelInput } from './index';
 import { buildMsiFromEvents, buildMsiJourney, type MsiTraceEvent } from './msi';
 import type { StepRecord } from '../../engine/session';
 import { lastMsiSlice, SessionViewCache, type ViewableSession } from '../view';
+import { openLab } from '../../engine/lab';
+import { findLesson } from '../../scenarios/index';
 
 const SID = 0x10;
 const DOORBELL_IOVA = 0x800_0040n;           // MSI_IOVA_BASE + 0x40
@@ -204,5 +206,44 @@ describe('lastMsiSlice (view.ts): which step\'s MSI the view shows', () => {
     expect(lastMsiSlice(session, cache, 5, [])).toMatchObject({ step: 4, current: false });
     expect(lastMsiSlice(session, cache, 4, [])).toMatchObject({ step: 2, current: false });
     expect(lastMsiSlice(session, cache, 2, [])).toBeNull();
+  });
+});
+
+describe('lesson 13: iommufd\'s MSI on the real trace (the guest\'s RMR identity map, iommufd_sw_msi in stage 2)', () => {
+  /** The journey of the lesson's last MSI (its edu.irq step), from the engine's own records. */
+  function journey(source: string) {
+    const { session } = openLab(source);
+    const s = session!;
+    s.run();
+    const step = [...s.records].reverse().find((r) => r.events.some((e) => e.type === 'dev.msi'))!.step;
+    const position = { step, access: 0 };
+    const input = { machine: s.machineAt(position), position, events: s.visibleEvents(position), record: s.record(step) } as ModelInput;
+    return buildMsiJourney(input)!;
+  }
+  const lesson = findLesson('iommufd-nested')!.source;
+
+  it('shows both stages: the guest\'s stage 1 hands on IPA 0x800_0040 (the identity map), stage 2 (VMID 1) the doorbell', () => {
+    const vm = journey(lesson);
+    expect(vm.outcome).toBe('delivered');
+    expect(vm.hops.map((h) => h.id)).toEqual(['device', 's1', 's2', 'its', 'lpi', 'target']);
+    const [dev, s1, s2, its, lpi, target] = vm.hops;
+    expect(dev.lookup).toContain('MSI address IOVA 0x8000040');      // sw_msi_start 0x800_0000 + 0x40
+    expect(s1).toMatchObject({ owner: 'guest', state: 'done', out: 'IPA 0x8000040' });
+    expect(s2).toMatchObject({ owner: 'host', state: 'done', out: 'PA 0x8090040' });   // GITS_TRANSLATER
+    expect(s2.lookup[0]).toBe('STE: VMID 1');                         // the nest parent's VMID
+    expect(its.lookup).toContain('DeviceID 0x10 (from the StreamID), EventID 0x0 (the data)');
+    expect(lpi.lookup[0]).toBe('INTID 8192 (an LPI: INTIDs from 8192)');
+    expect(target).toMatchObject({ title: 'eventfd', out: 'signalled, count 1' });
+  });
+
+  it('without the identity map it stops at the guest\'s stage 1 with F_TRANSLATION 0x10', () => {
+    const noRmr = lesson.replace('guest.s1.map(pt, va: 0x800_0000, ipa: 0x800_0000, size: 1M, perm: rw)', '');
+    expect(noRmr).not.toBe(lesson);
+    const vm = journey(noRmr);
+    expect(vm.outcome).toBe('faulted');
+    const s1 = vm.hops.find((h) => h.id === 's1')!;
+    expect(s1).toMatchObject({ state: 'fault', owner: 'guest' });
+    expect(s1.fault).toMatchObject({ name: 'F_TRANSLATION', code: '0x10' });
+    expect(vm.hops.find((h) => h.id === 's2')!.state).toBe('unreached');
   });
 });
