@@ -1,4 +1,4 @@
-// The IOVA-space view (shared/VIEWS.md "IOVA space"): one VFIO container's IOVA space on a
+// The IOVA-space view (shared/VIEWS.md "IOVA space"): one VFIO container's (or iommufd IOAS's) IOVA space on a
 // piecewise axis, lane by lane: the aperture, each group's reserved regions (five styles, one per
 // type, each with its sysfs line), the usable ranges GET_INFO reports, the MAP_DMA mappings, and
 // the last MAP_DMA the kernel refused, in red where it tried to land, with its errno and the
@@ -39,17 +39,20 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
   if (vm === null) {
     return (
       <div className="iova-space empty" data-testid="iova-space" ref={box}>
-        <p>No VFIO container in this program: the IOVA space appears with the program's first host-side (vfio.*) call.</p>
+        <p>No VFIO container in this program: the IOVA space appears with the program's first host-side (vfio.*, iommufd.*) call.</p>
       </div>
     );
   }
   const L = layoutAxis(vm.axis, width);
   const { lanes, height } = layoutLanes(vm);
+  const fd = vm.api === 'iommufd';
+  const backend = fd ? (vm.ioas!.hwpts.length === 0 ? 'no HWPT yet' : vm.ioas!.hwpts.join(', ')) : vm.container?.backend ?? 'no IOMMU backend';
+  const mapName = fd ? 'IOAS_MAP' : 'MAP_DMA';
   return (
     <div className="iova-space" data-testid="iova-space" ref={box}>
       <header className="iv-head">
         <b>{vm.title}</b>
-        <span className="muted"> · {vm.container?.backend ?? 'no IOMMU backend'} · {vm.platform} · {vm.kernel.split(':')[0]}</span>
+        <span className="muted"> · {backend} · {vm.platform} · {vm.kernel.split(':')[0]}</span>
       </header>
       <svg className="iv-lanes" width={width} height={height} role="group" aria-label={`IOVA space of ${vm.title}`}>
         <Patterns />
@@ -74,17 +77,17 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
           ))}
           {vm.usable !== null && (
             <div className="iv-usable">
-              <h3>Usable IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)</h3>
+              <h3>{fd ? `Allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES, alignment ${vm.ioas!.alignment})` : 'Usable IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)'}</h3>
               <p className="mono">{vm.usable.length === 0 ? '(none: any IOVA)' : vm.usable.map((u) => `[${u.start}, ${u.end}]`).join('  ')}</p>
             </div>
           )}
           {vm.notes.map((n, i) => <p key={i} className="iv-note">{n}</p>)}
         </section>
-        <section aria-label="Mappings and the refused MAP_DMA">
-          <h3>MAP_DMA mappings ({vm.mappings.length})</h3>
+        <section aria-label={`Mappings and the refused ${mapName}`}>
+          <h3>{mapName} mappings ({vm.mappings.length})</h3>
           {vm.mappings.length === 0 ? <p className="muted">none yet</p> : (
             <table className="iv-maps">
-              <thead><tr><th>IOVA</th><th>size</th><th>vaddr</th><th>HPA</th></tr></thead>
+              <thead><tr><th>IOVA</th><th>{fd ? 'length' : 'size'}</th><th>{fd ? 'user_va' : 'vaddr'}</th><th>{fd ? 'PA' : 'HPA'}</th></tr></thead>
               <tbody>
                 {vm.mappings.map((m, i) => (
                   <tr key={i}>
@@ -97,8 +100,11 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
           )}
           {vm.bounce !== null && (
             <div className="iv-bounce" data-testid="iova-bounce">
-              <p><b>✕ MAP_DMA refused: {vm.bounce.errname}</b> (errno {vm.bounce.errno}){vm.bounce.latest ? '' : <span className="muted"> · an earlier call</span>}</p>
-              <p className="mono">iova {vm.bounce.start} size {vm.bounce.size} vaddr {vm.bounce.vaddr}</p>
+              <p><b>✕ {vm.bounce.request} refused: {vm.bounce.errname}</b> (errno {vm.bounce.errno}){vm.bounce.latest ? '' : <span className="muted"> · an earlier call</span>}</p>
+              <p className="mono">
+                {fd ? `iova ${vm.bounce.start} length ${vm.bounce.size} user_va ${vm.bounce.vaddr}` : `iova ${vm.bounce.start} size ${vm.bounce.size} vaddr ${vm.bounce.vaddr}`}
+                {vm.bounce.placed ? '' : <span className="muted"> (no FIXED_IOVA: the kernel was to pick the IOVA)</span>}
+              </p>
               <p>in <code>{vm.bounce.where}</code>{vm.bounce.why ? `: ${vm.bounce.why}` : ''}</p>
             </div>
           )}
@@ -140,6 +146,12 @@ function Ticks({ L, height }: { L: AxisLayout; height: number }) {
   );
 }
 
+const APERTURE_SOURCE = {
+  domain: 'the domain\'s geometry',
+  platform: 'the platform\'s: no domain yet',
+  none: 'an IOAS with no domain yet: all of u64',
+} as const;
+
 /** `text` when it fits, else `short`, else nothing (the hover and the lists have it all). */
 interface BoxSpec { span: IovaSpan; cls: string; text: string; short?: string; hover: string; fill?: string }
 
@@ -148,7 +160,7 @@ function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: Axi
   const range = (s: IovaSpan) => `IOVA ${s.start} - ${s.end} (size ${s.size})`;
   switch (lane.kind) {
     case 'aperture':
-      boxes.push({ span: vm.aperture, cls: 'iv-aperture', text: 'aperture', hover: `Aperture (${vm.aperture.source === 'domain' ? 'the domain\'s geometry' : 'the platform\'s: no domain yet'}): ${range(vm.aperture)}` });
+      boxes.push({ span: vm.aperture, cls: 'iv-aperture', text: 'aperture', hover: `Aperture (${APERTURE_SOURCE[vm.aperture.source]}): ${range(vm.aperture)}` });
       break;
     case 'resv':
       for (const r of vm.groups.find((g) => g.group === lane.group)?.regions ?? []) {
@@ -159,19 +171,25 @@ function LaneRow({ lane, vm, L, onHover }: { lane: Lane; vm: IovaSpaceVM; L: Axi
       }
       break;
     case 'usable':
-      for (const u of vm.usable ?? []) boxes.push({ span: u, cls: 'iv-usable-box', text: `usable ${u.start}-${u.end}`, short: 'usable', hover: `Usable (GET_INFO IOVA range): ${range(u)}` });
+      for (const u of vm.usable ?? []) {
+        const word = vm.api === 'iommufd' ? 'allowed' : 'usable';
+        const from = vm.api === 'iommufd' ? 'Allowed (IOMMU_IOAS_IOVA_RANGES)' : 'Usable (GET_INFO IOVA range)';
+        boxes.push({ span: u, cls: 'iv-usable-box', text: `${word} ${u.start}-${u.end}`, short: word, hover: `${from}: ${range(u)}` });
+      }
       break;
     case 'maps':
       for (const m of vm.mappings) {
         boxes.push({
           span: m, cls: 'iv-map', text: `${m.size} → HPA ${m.hpa ?? '?'}`, short: m.size,
-          hover: `MAP_DMA: ${range(m)}, vaddr ${m.vaddr} -> HPA ${m.hpa ?? '(not pinned)'}, ${m.prot}`,
+          hover: vm.api === 'iommufd'
+            ? `IOAS_MAP: ${range(m)}, user_va ${m.vaddr} -> PA ${m.hpa ?? '(not pinned: no domain yet)'}, ${m.prot}`
+            : `MAP_DMA: ${range(m)}, vaddr ${m.vaddr} -> HPA ${m.hpa ?? '(not pinned)'}, ${m.prot}`,
         });
       }
       break;
     case 'bounce': {
       const b = vm.bounce!;
-      boxes.push({ span: b, cls: 'iv-bounce-box', text: `✕ ${b.errname}`, hover: `Refused MAP_DMA (call ${b.call}): ${range(b)} -> ${b.errname} in ${b.where}${b.why ? `: ${b.why}` : ''}` });
+      boxes.push({ span: b, cls: 'iv-bounce-box', text: `✕ ${b.errname}`, hover: `Refused ${b.request} (call ${b.call}): ${range(b)} -> ${b.errname} in ${b.where}${b.why ? `: ${b.why}` : ''}` });
       break;
     }
   }

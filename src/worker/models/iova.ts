@@ -1,4 +1,5 @@
-// The IOVA-space view's model (shared/VIEWS.md "IOVA space"): one VFIO container's IOVA space as
+// The IOVA-space view's model (shared/VIEWS.md "IOVA space"): one VFIO container's IOVA space (or
+// one iommufd IOAS's: iova-ioas.ts gathers it, the same lanes with iommufd's names) as
 // lanes over one axis: the domain's aperture, each group's reserved regions (typed, with the line
 // /sys/kernel/iommu_groups/N/reserved_regions prints for it), the usable ranges VFIO_IOMMU_GET_INFO
 // reports (type1's iova_list), the live MAP_DMA mappings (iova, size, vaddr -> HPA), and the last
@@ -18,6 +19,8 @@ import {
 import type { IommuGroup } from '../../model/iommu/group';
 import type { HostCallRecord } from '../../model/vfio/calls';
 import type { Container, VfioHost } from '../../model/vfio/vfio';
+import { fdOf, groupsText, lastCall, structOf, u64 } from './iova-calls';
+import { ioasSource } from './iova-ioas';
 import type { ModelInput } from './index';
 
 // ---- the model ------------------------------------------------------------------------------
@@ -92,29 +95,52 @@ export interface MappingVM extends IovaSpan {
 export interface BounceVM extends IovaSpan {
   /** The host call's index in the program's sequence. */
   call: number;
+  /** "MAP_DMA" (VFIO type1) or "IOAS_MAP" (iommufd). */
+  request: string;
+  /** Whether the call named its IOVA (MAP_DMA always; IOAS_MAP with IOMMU_IOAS_MAP_FIXED_IOVA),
+   *  so the view can draw where it tried to land; otherwise the span is empty (from = to = 0). */
+  placed: boolean;
   errname: string;
   errno: number;
   /** The kernel function that chose the errno ("vfio_iommu_iova_dma_valid (vfio_dma_do_map)"). */
   where: string;
   why: string;
   vaddr: string;
-  /** Whether it is the program's latest MAP_DMA (no MAP_DMA since). */
+  /** Whether it is the program's latest map call of its kind (none since). */
   latest: boolean;
 }
 
+/** An iommufd IOAS (src/model/iommufd/): what the view shows instead of a container. */
+export interface IoasVM {
+  id: number;
+  /** How many IOASes the program's iommufds hold. */
+  of: number;
+  /** The paging HWPTs (domains) on it: "HWPT 3 (nest parent, stage 2)". */
+  hwpts: string[];
+  /** out_iova_alignment of IOMMU_IOAS_IOVA_RANGES. */
+  alignment: string;
+}
+
 export interface IovaSpaceVM {
-  /** "container 0: group 2" or "no container yet: group 2". */
+  /** Which uAPI the space is seen through: a VFIO type1 container or an iommufd IOAS. */
+  api: 'type1' | 'iommufd';
+  /** "container 0: group 2", "no container yet: group 2" or "IOAS 2 (iommufd): group 2". */
   title: string;
   /** The platform and the kernel profile, as their labels say. */
   platform: string;
   kernel: string;
   /** The container shown; null before the program opens one (the groups are still shown). */
   container: { id: number; groups: number[]; backend: string | null; of: number } | null;
+  /** The IOAS shown (api 'iommufd'), else null. */
+  ioas: IoasVM | null;
   axis: IovaAxis;
-  /** The aperture (domain->geometry), and whether it is a domain's or the platform's (no domain yet). */
-  aperture: IovaSpan & { source: 'domain' | 'platform' };
+  /** The aperture (domain->geometry; an IOAS's with several domains: their intersection), and
+   *  whether it is a domain's, the platform's (type1, no domain yet), or none (an IOAS with no
+   *  domain yet: all of u64, as IOMMU_IOAS_IOVA_RANGES says). */
+  aperture: IovaSpan & { source: 'domain' | 'platform' | 'none' };
   groups: GroupResvVM[];
-  /** type1's iova_list, what GET_INFO's VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE reports; null with no backend. */
+  /** type1's iova_list, what GET_INFO's VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE reports, or the
+   *  IOAS's allowed ranges, what IOMMU_IOAS_IOVA_RANGES reports; null with no backend. */
   usable: IovaSpan[] | null;
   mappings: MappingVM[];
   bounce: BounceVM | null;
@@ -134,42 +160,58 @@ export function buildIovaSpace(input: ModelInput): IovaSpaceVM | null {
 
 const U64_END = 1n << 64n;
 
+/** What one space holds, in bigints, before the axis is cut: a container's or an IOAS's. */
+export interface SpaceSource {
+  api: 'type1' | 'iommufd';
+  title: string;
+  container: IovaSpaceVM['container'];
+  ioas: IoasVM | null;
+  /** Inclusive end. */
+  aperture: { start: bigint; end: bigint; source: 'domain' | 'platform' | 'none' };
+  groups: IommuGroup[];
+  /** Inclusive ends; null: no backend. */
+  usable: { start: bigint; end: bigint }[] | null;
+  mappings: { iova: bigint; size: bigint; vaddr: bigint; hpa: bigint | null; chunks: number; prot: number }[];
+  bounce: { call: HostCallRecord; request: string; iova: bigint; size: bigint; vaddr: bigint; placed: boolean; latest: boolean } | null;
+  notes: string[];
+}
+
+const MAP_DMA = 'VFIO_IOMMU_MAP_DMA';
+const IOAS_MAP = 'IOMMU_IOAS_MAP';
+
+/** The space the program's last map call went to: its last MAP_DMA's container or its last
+ *  IOAS_MAP's IOAS, whichever came later; with neither, a container with an IOMMU backend, else
+ *  an IOAS, else the (first) container, else none yet. */
 export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]): IovaSpaceVM {
+  const last = lastCall(calls, (c) => c.request === MAP_DMA || c.request === IOAS_MAP);
   const containers = host.liveContainers();
-  // The container the program's last MAP_DMA went to, else the first with a backend.
-  const lastMap = lastMapCall(calls);
-  const mapFd = lastMap === null ? undefined : fdOf(lastMap);
-  const byFd = mapFd === undefined ? undefined : host.containerOf(mapFd);
-  const container = byFd !== undefined && containers.includes(byFd) ? byFd : pickContainer(containers);
+  const byMap = last?.request === MAP_DMA ? containerOf(host, last, containers) : null;
+  const ioas = ioasSource(host, calls, last?.request === IOAS_MAP ? last : null);
+  let src: SpaceSource;
+  if (byMap !== null) src = type1Source(host, calls, byMap, containers);
+  else if (last?.request === IOAS_MAP && ioas !== null) src = ioas;
+  else {
+    const withBackend = containers.find((c) => c.driver !== null) ?? null;
+    src = withBackend !== null || ioas === null ? type1Source(host, calls, withBackend ?? containers[0] ?? null, containers) : ioas;
+  }
+  return assemble(host, src);
+}
+
+function containerOf(host: VfioHost, call: HostCallRecord, live: readonly Container[]): Container | null {
+  const fd = fdOf(call);
+  const c = fd === undefined ? undefined : host.containerOf(fd);
+  return c !== undefined && live.includes(c) ? c : null;
+}
+
+function type1Source(host: VfioHost, calls: readonly HostCallRecord[], container: Container | null, containers: readonly Container[]): SpaceSource {
   const groups: IommuGroup[] = container !== null
     ? container.groups.map((g) => g.iommuGroup).sort((a, b) => a.id - b.id)
     : [...host.vfioGroups.values()].map((g) => g.iommuGroup).sort((a, b) => a.id - b.id);
   const driver = container?.driver ?? null;
   const domain = driver?.domains[0]?.domain ?? null;
   const aperture = domain !== null ? domain.aperture : host.platform.aperture;
-  const bounceCall = lastBounce(calls);
-
-  // Every boundary of everything drawn: [start, end + 1).
-  const cuts = new Set<bigint>();
-  const add = (start: bigint, endExcl: bigint) => { cuts.add(start); cuts.add(endExcl > U64_END ? U64_END : endExcl); };
-  add(aperture.start, aperture.end + 1n);
-  const resv = groups.map((g) => ({ g, regions: g.resvRegions(), lines: g.reservedRegionsText().split('\n') }));
-  for (const { regions } of resv) for (const r of regions) add(r.start, r.start + r.length);
-  for (const r of driver?.iovaList ?? []) add(r.start, r.end + 1n);
-  for (const d of driver?.dmas ?? []) if (d.size > 0n) add(d.iova, d.iova + d.size);
-  let bounceRange: { start: bigint; endExcl: bigint } | null = null;
+  const bounceCall = lastCall(calls, (c) => c.request === MAP_DMA && c.result.errno !== 0);
   const bounceArg = bounceCall === null ? {} : structOf(bounceCall);
-  if (bounceCall !== null) {
-    const iova = u64(bounceArg.iova), size = u64(bounceArg.size);
-    bounceRange = { start: iova, endExcl: iova + (size === 0n ? 1n : size) };
-    add(bounceRange.start, bounceRange.endExcl);
-  }
-  const bounds = [...cuts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const index = new Map(bounds.map((b, i) => [b, i]));
-  const at = (v: bigint) => index.get(v > U64_END ? U64_END : v)!;
-  const span = (start: bigint, endExcl: bigint): IovaSpan => ({
-    from: at(start), to: at(endExcl), start: hexGrouped(start), end: hexGrouped(endExcl - 1n), size: hexGrouped(endExcl - start),
-  });
 
   const notes: string[] = [];
   if (container === null) notes.push('No container yet: open /dev/vfio/vfio, VFIO_GROUP_SET_CONTAINER and VFIO_SET_IOMMU make one; the usable ranges come with its IOMMU backend.');
@@ -178,20 +220,58 @@ export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]):
   if (containers.length > 1) notes.push(`${containers.length} containers are open; the view shows container ${container!.id}.`);
 
   const groupIds = groups.map((g) => g.id);
-  const groupsText = groupIds.length === 0 ? 'no group' : `group${groupIds.length > 1 ? 's' : ''} ${groupIds.join(', ')}`;
   return {
-    title: container !== null ? `container ${container.id}: ${groupsText}` : `no container yet: ${groupsText}`,
-    platform: host.platform.label,
-    kernel: host.profile.label,
+    api: 'type1',
+    title: `${container !== null ? `container ${container.id}` : 'no container yet'}: ${groupsText(groupIds)}`,
     container: container === null ? null : {
       id: container.id, groups: groupIds, of: containers.length,
       backend: driver === null ? null : driver.nesting ? 'VFIO_TYPE1_NESTING_IOMMU' : driver.v2 ? 'VFIO_TYPE1v2_IOMMU' : 'VFIO_TYPE1_IOMMU',
     },
+    ioas: null,
+    aperture: { start: aperture.start, end: aperture.end, source: domain !== null ? 'domain' : 'platform' },
+    groups,
+    usable: driver === null ? null : driver.iovaList.map((r) => ({ start: r.start, end: r.end })),
+    mappings: (driver?.dmas ?? []).filter((d) => d.size > 0n).map((d) => ({
+      iova: d.iova, size: d.size, vaddr: d.vaddr, hpa: d.chunks.length > 0 ? d.chunks[0].paddr : null, chunks: d.chunks.length, prot: d.prot,
+    })),
+    bounce: bounceCall === null ? null : {
+      call: bounceCall, request: 'MAP_DMA', iova: u64(bounceArg.iova), size: u64(bounceArg.size), vaddr: u64(bounceArg.vaddr), placed: true,
+      latest: lastCall(calls, (c) => c.request === MAP_DMA) === bounceCall,
+    },
+    notes,
+  };
+}
+
+/** Cut the axis at every boundary of everything drawn and turn bigints into the view's strings. */
+function assemble(host: VfioHost, s: SpaceSource): IovaSpaceVM {
+  const cuts = new Set<bigint>();
+  const add = (start: bigint, endExcl: bigint) => { cuts.add(start); cuts.add(endExcl > U64_END ? U64_END : endExcl); };
+  add(s.aperture.start, s.aperture.end + 1n);
+  const resv = s.groups.map((g) => ({ g, regions: g.resvRegions(), lines: g.reservedRegionsText().split('\n') }));
+  for (const { regions } of resv) for (const r of regions) add(r.start, r.start + r.length);
+  for (const r of s.usable ?? []) add(r.start, r.end + 1n);
+  for (const m of s.mappings) add(m.iova, m.iova + m.size);
+  const b = s.bounce;
+  const bounceEnd = b === null ? 0n : b.iova + (b.size === 0n ? 1n : b.size);
+  if (b !== null && b.placed) add(b.iova, bounceEnd);
+  const bounds = [...cuts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const index = new Map(bounds.map((v, i) => [v, i]));
+  const at = (v: bigint) => index.get(v > U64_END ? U64_END : v)!;
+  const text = (start: bigint, endExcl: bigint) => ({ start: hexGrouped(start), end: hexGrouped(endExcl - 1n), size: hexGrouped(endExcl - start) });
+  const span = (start: bigint, endExcl: bigint): IovaSpan => ({ from: at(start), to: at(endExcl), ...text(start, endExcl) });
+
+  return {
+    api: s.api,
+    title: s.title,
+    platform: host.platform.label,
+    kernel: host.profile.label,
+    container: s.container,
+    ioas: s.ioas,
     axis: {
       bounds: bounds.map(hexGrouped),
-      log2: bounds.slice(1).map((b, i) => log2Floor(b - bounds[i])),
+      log2: bounds.slice(1).map((v, i) => log2Floor(v - bounds[i])),
     },
-    aperture: { ...span(aperture.start, aperture.end + 1n), source: domain !== null ? 'domain' : 'platform' },
+    aperture: { ...span(s.aperture.start, s.aperture.end + 1n), source: s.aperture.source },
     groups: resv.map(({ g, regions, lines }) => ({
       group: g.id,
       path: `/sys/kernel/iommu_groups/${g.id}/reserved_regions`,
@@ -199,64 +279,28 @@ export function buildIovaView(host: VfioHost, calls: readonly HostCallRecord[]):
         ...span(r.start, r.start + r.length), kind: RESV_KIND[r.type], typeName: RESV_TYPE_NAMES[r.type], sysfs: lines[i], prot: protText(r),
       })),
     })),
-    usable: driver === null ? null : driver.iovaList.map((r) => span(r.start, r.end + 1n)),
-    mappings: (driver?.dmas ?? []).filter((d) => d.size > 0n).map((d) => ({
-      ...span(d.iova, d.iova + d.size),
-      vaddr: hexGrouped(d.vaddr),
-      hpa: d.chunks.length > 0 ? hexGrouped(d.chunks[0].paddr) : null,
-      chunks: d.chunks.length,
-      prot: `${d.prot & IOMMU_READ ? 'r' : ''}${d.prot & IOMMU_WRITE ? 'w' : ''}`,
+    usable: s.usable === null ? null : s.usable.map((r) => span(r.start, r.end + 1n)),
+    mappings: s.mappings.map((m) => ({
+      ...span(m.iova, m.iova + m.size),
+      vaddr: hexGrouped(m.vaddr),
+      hpa: m.hpa === null ? null : hexGrouped(m.hpa),
+      chunks: m.chunks,
+      prot: `${m.prot & IOMMU_READ ? 'r' : ''}${m.prot & IOMMU_WRITE ? 'w' : ''}`,
     })),
-    bounce: bounceCall === null || bounceRange === null ? null : {
-      ...span(bounceRange.start, bounceRange.endExcl),
-      call: bounceCall.i,
-      errname: bounceCall.result.errname ?? `errno ${bounceCall.result.errno}`,
-      errno: bounceCall.result.errno,
-      where: bounceCall.result.where ?? '',
-      why: bounceCall.result.why ?? '',
-      vaddr: hexGrouped(u64(bounceArg.vaddr)),
-      latest: lastMap === bounceCall,
+    bounce: b === null ? null : {
+      ...(b.placed ? span(b.iova, bounceEnd) : { from: 0, to: 0, ...text(b.iova, bounceEnd) }),
+      call: b.call.i,
+      request: b.request,
+      placed: b.placed,
+      errname: b.call.result.errname ?? `errno ${b.call.result.errno}`,
+      errno: b.call.result.errno,
+      where: b.call.result.where ?? '',
+      why: b.call.result.why ?? '',
+      vaddr: hexGrouped(b.vaddr),
+      latest: b.latest,
     },
-    notes,
+    notes: s.notes,
   };
-}
-
-/** The first live container with an IOMMU backend, else the first live one. */
-function pickContainer(cs: readonly Container[]): Container | null {
-  return cs.find((c) => c.driver !== null) ?? cs[0] ?? null;
-}
-
-const isMap = (c: HostCallRecord) => c.op === 'ioctl' && c.request === 'VFIO_IOMMU_MAP_DMA';
-
-/** The program's last VFIO_IOMMU_MAP_DMA that returned an errno. */
-function lastBounce(calls: readonly HostCallRecord[]): HostCallRecord | null {
-  for (let i = calls.length - 1; i >= 0; i--) if (isMap(calls[i]) && calls[i].result.errno !== 0) return calls[i];
-  return null;
-}
-
-function lastMapCall(calls: readonly HostCallRecord[]): HostCallRecord | null {
-  for (let i = calls.length - 1; i >= 0; i--) if (isMap(calls[i])) return calls[i];
-  return null;
-}
-
-/** The ioctl's argument struct: the lab records {fd, arg: {...}}; a record may also hold the
- *  struct's fields at the top level. */
-function structOf(c: HostCallRecord): Record<string, unknown> {
-  const a = c.args.arg;
-  return typeof a === 'object' && a !== null ? (a as Record<string, unknown>) : c.args;
-}
-
-/** The fd an ioctl was made on, when the record says. */
-function fdOf(c: HostCallRecord): number | undefined {
-  const fd = c.args.fd;
-  return typeof fd === 'number' ? fd : typeof fd === 'bigint' ? Number(fd) : undefined;
-}
-
-/** A u64 field as C reads it (numbers and bigints; anything else is 0). */
-function u64(v: unknown): bigint {
-  if (typeof v === 'bigint') return BigInt.asUintN(64, v);
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt.asUintN(64, BigInt(v));
-  return 0n;
 }
 
 function log2Floor(v: bigint): number {
