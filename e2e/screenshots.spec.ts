@@ -245,6 +245,29 @@ test('lesson 6: the IOVA space with the MSI window and a refused MAP_DMA, normal
   await page.keyboard.press('p');
 });
 
+test('lesson 13: the IOVA space of an iommufd IOAS (nest parent, the SW_MSI window reserved at attach)', async ({ page }) => {
+  await page.goto('/?editor=plain');
+  await expect(page.getByTestId('position')).toHaveText('step 0');
+  await openLesson(page, 'iommufd-nested', /The same guest on iommufd/);
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('position')).not.toHaveText('step 0');
+  await page.keyboard.press('5');
+  const iova = page.getByTestId('iova-space');
+  // IOAS 2 with its nest parent HWPT 3; group 2's SW_MSI window, reserved when the device attached.
+  await expect(iova).toContainText('IOAS 2 (iommufd): group 2');
+  await expect(iova).toContainText('HWPT 3 (nest parent, stage 2)');
+  await expect(iova).toContainText('HWPT 3 nest parent (S2), HWPT 6 nested');
+  await expect(iova).toContainText('0x0000000008000000 0x00000000080fffff msi');
+  await expect(iova).toContainText('IOMMU_IOAS_IOVA_RANGES');
+  await shot(page, 'iova-space-iommufd');
+  await page.keyboard.press('p');
+  await page.keyboard.press('e');
+  await expect(page.locator('.editor-pane')).toHaveCount(0);
+  await shot(page, 'presenter-iova-space-iommufd');
+  await page.keyboard.press('e');
+  await page.keyboard.press('p');
+});
+
 test('lesson 9: an MSI\'s journey, delivered to the eventfd and then stopped at the SMMU, normal and presenting', async ({ page }) => {
   await page.goto('/?editor=plain');
   await expect(page.getByTestId('position')).toHaveText('step 0');

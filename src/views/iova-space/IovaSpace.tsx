@@ -46,7 +46,7 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
   const L = layoutAxis(vm.axis, width);
   const { lanes, height } = layoutLanes(vm);
   const fd = vm.api === 'iommufd';
-  const backend = fd ? (vm.ioas!.hwpts.length === 0 ? 'no HWPT yet' : vm.ioas!.hwpts.join(', ')) : vm.container?.backend ?? 'no IOMMU backend';
+  const backend = fd ? vm.ioas!.summary : vm.container?.backend ?? 'no IOMMU backend';
   const mapName = fd ? 'IOAS_MAP' : 'MAP_DMA';
   return (
     <div className="iova-space" data-testid="iova-space" ref={box}>
@@ -60,7 +60,7 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
         {lanes.map((lane) => <LaneRow key={`${lane.kind}:${lane.group ?? ''}`} lane={lane} vm={vm} L={L} onHover={setHover} />)}
       </svg>
       <p className="iv-detail" data-testid="iova-detail" aria-live="polite">{hover ?? 'Hover a box for its addresses; the lists below say the same in text.'}</p>
-      <Legend />
+      <Legend api={vm.api} />
       <div className="iv-facts">
         <section aria-label="Reserved regions">
           {vm.groups.map((g) => (
@@ -77,8 +77,15 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
           ))}
           {vm.usable !== null && (
             <div className="iv-usable">
-              <h3>{fd ? `Allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES, alignment ${vm.ioas!.alignment})` : 'Usable IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)'}</h3>
+              <h3>{fd ? 'Allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES)' : 'Usable IOVA ranges (VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)'}</h3>
               <p className="mono">{vm.usable.length === 0 ? '(none: any IOVA)' : vm.usable.map((u) => `[${u.start}, ${u.end}]`).join('  ')}</p>
+              {fd && <p>out_iova_alignment <span className="mono">{vm.ioas!.alignment}</span></p>}
+            </div>
+          )}
+          {fd && vm.ioas!.hwpts.length > 0 && (
+            <div className="iv-hwpts">
+              <h3>HWPTs over IOAS {vm.ioas!.id}</h3>
+              <ul>{vm.ioas!.hwpts.map((h) => <li key={h}>{h}</li>)}</ul>
             </div>
           )}
           {vm.notes.map((n, i) => <p key={i} className="iv-note">{n}</p>)}
@@ -224,11 +231,11 @@ function Swatch({ kind }: { kind: ResvKind }) {
   return <span className={`iv-swatch ${kind}`} aria-hidden="true" />;
 }
 
-function Legend() {
+function Legend({ api }: { api: IovaSpaceVM['api'] }) {
   return (
     <ul className="iv-legend" aria-label="Reserved region types">
       {KINDS.map((k) => <li key={k} title={RESV_KIND_INFO[k].about}><Swatch kind={k} />{RESV_KIND_INFO[k].label}</li>)}
-      <li><span className="iv-swatch usable" aria-hidden="true" />usable</li>
+      <li><span className="iv-swatch usable" aria-hidden="true" />{api === 'iommufd' ? 'allowed' : 'usable'}</li>
       <li><span className="iv-swatch map" aria-hidden="true" />mapped</li>
       <li><span className="iv-swatch bounce" aria-hidden="true" />refused</li>
     </ul>

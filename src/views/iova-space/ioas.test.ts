@@ -40,16 +40,19 @@ describe('the IOVA-space view on an IOAS', () => {
   const vm = model(7);
   it('lanes with iommufd\'s names, and the refused IOAS_MAP', () => {
     expect(layoutLanes(vm).lanes.map((l) => [l.kind, l.label])).toEqual([
-      ['aperture', 'aperture'], ['resv', 'group 2 reserved'], ['usable', 'allowed (IOVA_RANGES)'], ['maps', 'IOAS_MAP mappings'], ['bounce', 'refused IOAS_MAP'],
+      ['aperture', 'aperture'], ['resv', 'group 2 reserved'], ['usable', 'allowed IOVAs'], ['maps', 'IOAS_MAP mappings'], ['bounce', 'refused IOAS_MAP'],
     ]);
   });
 
   it('heads with the IOAS, its HWPT and the profile; says the errno and the function', () => {
     const html = renderToStaticMarkup(createElement(IovaSpace, { vm }));
     expect(html).toContain('<b>IOAS 2 (iommufd): group 2</b>');
-    expect(html).toContain('HWPT 3 (automatic, stage 1)');
+    expect(html).toContain('HWPT 3 automatic (S1)');
+    expect(html).toContain('<li>HWPT 3 (automatic, stage 1)</li>');
     expect(html).toContain('Linux 7.2');
-    expect(html).toContain('Allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES, alignment 0x1000)');
+    expect(html).toContain('Allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES)');
+    // iopt_table_add_domain(): the alignment is the domain's smallest page, 4 KiB (SZ_4K | SZ_2M | SZ_1G).
+    expect(html).toContain('out_iova_alignment <span class="mono">0x1000</span>');
     expect(html).toContain('[0x0, 0x7ffffff]  [0x8100000, 0xffff_ffff_ffff]');
     expect(html).toContain('IOAS_MAP refused: EINVAL');
     expect(html).toContain('iopt_check_iova');

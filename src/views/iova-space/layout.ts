@@ -95,7 +95,7 @@ export function layoutLanes(vm: IovaSpaceVM): { lanes: Lane[]; height: number } 
   const fd = vm.api === 'iommufd';
   push('aperture', vm.aperture.source === 'domain' ? 'aperture' : vm.aperture.source === 'platform' ? 'aperture (platform)' : 'no domain: all u64');
   for (const g of vm.groups) push('resv', `group ${g.group} reserved`, g.group);
-  if (vm.usable !== null) push('usable', fd ? 'allowed (IOVA_RANGES)' : 'usable (GET_INFO)');
+  if (vm.usable !== null) push('usable', fd ? 'allowed IOVAs' : 'usable (GET_INFO)');
   push('maps', fd ? 'IOAS_MAP mappings' : 'MAP_DMA mappings');
   // An IOAS_MAP without FIXED_IOVA named no IOVA: the text below tells it, no lane draws it.
   if (vm.bounce !== null && vm.bounce.placed) push('bounce', `refused ${vm.bounce.request}`);

@@ -60,7 +60,7 @@ describe('buildIovaView: an IOAS before any domain', () => {
     expect(vm.api).toBe('iommufd');
     expect(vm.title).toBe('IOAS 2 (iommufd): no group');
     expect(vm.container).toBeNull();
-    expect(vm.ioas).toEqual({ id: 2, of: 1, hwpts: [], alignment: '0x1' });
+    expect(vm.ioas).toEqual({ id: 2, of: 1, hwpts: [], summary: 'no HWPT yet', alignment: '0x1' });
     expect(vm.kernel).toMatch(/^Linux 7\.2/);
   });
 
@@ -88,6 +88,7 @@ describe('buildIovaView: the device attached (an automatic stage-1 HWPT), a refu
   it('names the IOAS, its group and the automatic HWPT', () => {
     expect(vm.title).toBe('IOAS 2 (iommufd): group 2');
     expect(vm.ioas!.hwpts).toEqual(['HWPT 3 (automatic, stage 1)']);
+    expect(vm.ioas!.summary).toBe('HWPT 3 automatic (S1)');
   });
 
   it('takes the domain\'s aperture and the group\'s SW_MSI window, with its sysfs line', () => {

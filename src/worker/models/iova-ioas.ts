@@ -47,12 +47,16 @@ function fromIoas(host: VfioHost, calls: readonly HostCallRecord[], ctx: Iommufd
     && (o.hwpt.type === 'hwpt_paging' ? o.hwpt.ioas : o.hwpt.viommu.parent.ioas) === ioas);
   const groups = [...new Set<IommuGroup>(attached.map((d) => d.group))].sort((a, b) => a.id - b.id);
   const hwpts: string[] = [];
+  const short: string[] = [];
   for (const o of objs) {
     if (o.type === 'hwpt_paging' && o.ioas === ioas) {
       const kind = o.nestParent ? 'nest parent' : o.autoDomain ? 'automatic' : 'paging';
-      hwpts.push(`HWPT ${o.id} (${kind}, stage ${o.domain.stage === 's2' ? 2 : 1})`);
+      const stage = o.domain.stage === 's2' ? 2 : 1;
+      hwpts.push(`HWPT ${o.id} (${kind}, stage ${stage})`);
+      short.push(`HWPT ${o.id} ${kind} (S${stage})`);
     } else if (o.type === 'hwpt_nested' && o.viommu.parent.ioas === ioas) {
       hwpts.push(`HWPT ${o.id} (nested on vIOMMU ${o.viommu.id}: the guest's stage 1 over HWPT ${o.viommu.parent.id})`);
+      short.push(`HWPT ${o.id} nested`);
     }
   }
 
@@ -82,7 +86,7 @@ function fromIoas(host: VfioHost, calls: readonly HostCallRecord[], ctx: Iommufd
     api: 'iommufd',
     title: `IOAS ${ioas.id} (iommufd): ${groupsText(groups.map((g) => g.id))}`,
     container: null,
-    ioas: { id: ioas.id, of, hwpts, alignment: `0x${iopt.iovaAlignment.toString(16)}` },
+    ioas: { id: ioas.id, of, hwpts, summary: short.length === 0 ? 'no HWPT yet' : short.join(', '), alignment: `0x${iopt.iovaAlignment.toString(16)}` },
     aperture: { start, end, source: iopt.domains.length > 0 ? 'domain' : 'none' },
     groups,
     usable: iopt.allowedRanges().map((r) => ({ start: r.start, end: r.last })),

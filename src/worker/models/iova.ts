@@ -115,8 +115,10 @@ export interface IoasVM {
   id: number;
   /** How many IOASes the program's iommufds hold. */
   of: number;
-  /** The paging HWPTs (domains) on it: "HWPT 3 (nest parent, stage 2)". */
+  /** The HWPTs over it, in words: "HWPT 3 (nest parent, stage 2)", a nested one with its vIOMMU. */
   hwpts: string[];
+  /** The same, short, for the view's header line: "HWPT 3 nest parent (S2), HWPT 6 nested". */
+  summary: string;
   /** out_iova_alignment of IOMMU_IOAS_IOVA_RANGES. */
   alignment: string;
 }
