@@ -18,7 +18,7 @@ export const VIEW_SPECS: readonly ViewSpec[] = [
   { id: 'tables', title: 'Page tables', about: 'The guest\'s stage-1 tables (IPAs) beside the host\'s stage-2 tables (PAs), the walk\'s path through both' },
   { id: 'smmu', title: 'SMMU state', about: 'STE and CD words with their fields, the TLB, the command and event queues' },
   { id: 'timeline', title: 'Timeline', about: 'Every executed step and its events, with faults, misses and failed expects' },
-  { id: 'iova', title: 'IOVA space', about: 'A VFIO container\'s IOVA space: aperture, reserved regions with their sysfs lines, usable ranges, mappings, a refused MAP_DMA' },
+  { id: 'iova', title: 'IOVA space', about: 'A VFIO container\'s or an iommufd IOAS\'s IOVA space: aperture, reserved regions with their sysfs lines, usable ranges, mappings, a refused map' },
   { id: 'msi', title: 'MSI journey', about: 'The last MSI: device, stage 1, stage 2, ITS (DeviceID, EventID), LPI, target; where it stopped' },
 ];
 

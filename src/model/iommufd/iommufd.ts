@@ -46,6 +46,7 @@ import {
   STRTAB_STE_0_CFG_ABORT, STRTAB_STE_0_CFG_BYPASS, validateVste, vsidEvent, EVTQ_0_SID,
 } from './vsmmu';
 import { iommufdSwMsi, SwMsiState, type SwMsiResult } from './sw-msi';
+import { NotModelled } from '../vfio/type1';
 
 /** What an ioctl did: a return value and what the kernel wrote back, or an error. */
 export type IoctlOutcome =
@@ -113,7 +114,7 @@ export class IommufdCtx {
       case IOMMU_VIOMMU_ALLOC: return this.viommuAlloc(a);
       case IOMMU_VDEVICE_ALLOC: return this.vdeviceAlloc(a);
       case IOMMU_VEVENTQ_ALLOC: return this.veventqAlloc(a);
-      default: throw new RangeError(`not modelled: ${def.name}`);
+      default: throw new NotModelled(def.name);
     }
   }
 

@@ -40,7 +40,9 @@ export const IOMMUFD_IOCTLS: readonly IommufdIoctlDef[] = [
   { n: 0x07, name: 'IOMMU_OPTION', since: '6.12', size: 24, minSize: 24 },
   { n: 0x08, name: 'IOMMU_VFIO_IOAS', since: '6.12', size: 12, minSize: 12 },
   { n: 0x09, name: 'IOMMU_HWPT_ALLOC', since: '6.12', size: 48, minSize: 24 },
-  { n: 0x0a, name: 'IOMMU_GET_HW_INFO', since: '6.12', size: 32, minSize: 32 },
+  // struct iommu_hw_info: size, flags, dev_id, data_len, data_uptr, out_data_type, __reserved (32 bytes:
+  // main.c's minimum, offsetofend __reserved), then out_capabilities (u64): 40.
+  { n: 0x0a, name: 'IOMMU_GET_HW_INFO', since: '6.12', size: 40, minSize: 32 },
   { n: 0x0b, name: 'IOMMU_HWPT_SET_DIRTY_TRACKING', since: '6.12', size: 16, minSize: 16 },
   { n: 0x0c, name: 'IOMMU_HWPT_GET_DIRTY_BITMAP', since: '6.12', size: 48, minSize: 48 },
   { n: 0x0d, name: 'IOMMU_HWPT_INVALIDATE', since: '6.12', size: 32, minSize: 32 },
