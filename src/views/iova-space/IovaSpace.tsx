@@ -8,6 +8,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import { RESV_KIND_INFO, type IovaSpaceVM, type IovaSpan, type ResvKind } from '../../worker/models/iova';
 import { FONT, LANE_H, fits, layoutAxis, layoutLanes, spanBox, TICK_ROW_H, type AxisLayout, type Lane } from './layout';
+import '../pane.css';
 import './iova-space.css';
 
 export interface IovaSpaceProps {
@@ -38,7 +39,7 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
   const [hover, setHover] = useState<string | null>(null);
   if (vm === null) {
     return (
-      <div className="iova-space empty" data-testid="iova-space" ref={box}>
+      <div className="view-pane iova-space empty" data-testid="iova-space" ref={box}>
         <p>No VFIO container in this program: the IOVA space appears with the program's first host-side (vfio.*, iommufd.*) call.</p>
       </div>
     );
@@ -49,7 +50,7 @@ export default function IovaSpace({ vm }: IovaSpaceProps) {
   const backend = fd ? vm.ioas!.summary : vm.container?.backend ?? 'no IOMMU backend';
   const mapName = fd ? 'IOAS_MAP' : 'MAP_DMA';
   return (
-    <div className="iova-space" data-testid="iova-space" ref={box}>
+    <div className="view-pane iova-space" data-testid="iova-space" ref={box}>
       <header className="iv-head">
         <b>{vm.title}</b>
         <span className="muted"> · {backend} · {vm.platform} · {vm.kernel.split(':')[0]}</span>

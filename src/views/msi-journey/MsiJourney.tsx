@@ -7,6 +7,7 @@
 // that failed, with the SMMU event (name and number) or the ITS's drop reason written out.
 
 import type { MsiHopVM, MsiJourneyVM } from '../../worker/models/msi';
+import '../pane.css';
 import './msi-journey.css';
 
 export interface MsiJourneyProps {
@@ -24,13 +25,13 @@ const OUTCOME_TEXT: Record<MsiJourneyVM['outcome'], string> = {
 export default function MsiJourney({ vm }: MsiJourneyProps) {
   if (vm === null) {
     return (
-      <div className="msi-journey empty" data-testid="msi-journey">
+      <div className="view-pane msi-journey empty" data-testid="msi-journey">
         <p>No MSI yet: the journey appears when the program's device raises an MSI.</p>
       </div>
     );
   }
   return (
-    <div className="msi-journey" data-testid="msi-journey" data-outcome={vm.outcome}>
+    <div className="view-pane msi-journey" data-testid="msi-journey" data-outcome={vm.outcome}>
       <header className="mj-head">
         <span className={`mj-outcome ${vm.outcome}`}>{OUTCOME_TEXT[vm.outcome]}</span>
         <span className="mj-where">

@@ -7,6 +7,7 @@
 import { useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { FieldVM, QueueEntryVM, QueueVM, SmmuStateVM, StructVM, TlbEntryVM, TlbVM } from '../../worker/models/smmu';
 import { FONT, layoutRing, layoutWords, type FieldBox, type WordsLayout } from './layout';
+import '../pane.css';
 import './smmu-state.css';
 
 export interface SmmuStateProps {
@@ -32,10 +33,10 @@ function useWidth(ref: React.RefObject<HTMLElement | null>, fallback: number): n
 
 export default function SmmuState({ vm }: SmmuStateProps) {
   if (vm === null) {
-    return <div className="smmu-state empty" data-testid="smmu-state"><p>No program is running.</p></div>;
+    return <div className="view-pane smmu-state empty" data-testid="smmu-state"><p>No program is running.</p></div>;
   }
   return (
-    <div className="smmu-state" data-testid="smmu-state">
+    <div className="view-pane smmu-state" data-testid="smmu-state">
       <Structures vm={vm} />
       <Tlb tlb={vm.tlb} />
       <Queue q={vm.cmdq} foot={<Gerror g={vm.gerror} />} />
