@@ -20,6 +20,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
     environment: 'node',
+    // The host side loaded up front, as in the CLI (the app's worker loads it on demand).
+    setupFiles: ['src/lang/builtins/host-runtime-eager.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.reports/unit.json' },
   },

@@ -17,6 +17,7 @@
 
 import { hrtime } from 'node:process';
 import { cpus, loadavg } from 'node:os';
+import '../src/lang/builtins/host-runtime-eager';   // as the CLI: the host side loaded up front
 import { labAdapter, openLab, type LabSession } from '../src/engine/lab';
 import type { SessionOptions } from '../src/engine/session';
 import { buildNestedMachine } from '../src/model/machine';

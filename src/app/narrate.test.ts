@@ -9,7 +9,7 @@ import { hex, narrate } from './narrate';
 
 function at(source: string, step: number, access = 0): SessionView {
   const svc = new LabService();
-  const r = svc.open(source);
+  const r = svc.openNow(source);
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return svc.seek({ step, access });
 }
@@ -17,7 +17,7 @@ function at(source: string, step: number, access = 0): SessionView {
 /** The step of the lesson's first statement on `line` that contains `text` (1-based). */
 function stepOfLine(source: string, text: string): number {
   const svc = new LabService();
-  svc.open(source);
+  svc.openNow(source);
   const line = source.split('\n').findIndex((l) => l.includes(text)) + 1;
   expect(line).toBeGreaterThan(0);
   for (let v = svc.stepOver(); ; v = svc.stepOver()) {
@@ -98,7 +98,7 @@ describe('narrate: faults, failed expects, runtime errors', () => {
   it('a stage-2 fault on a stage-1 table (lesson 4)', () => {
     const src = (findLesson('s2-fault-on-s1-table') as { source: string }).source;
     const svc = new LabService();
-    svc.open(src);
+    svc.openNow(src);
     let v = svc.stepOver();
     while (!v.events.some((e) => e.type === 'smmu.done' && !e.ok)) v = svc.stepOver();
     expect(narrate(v)).toMatch(/: the DMA read at IOVA 0x10000040 from StreamID 0x10 faulted: F_TRANSLATION \(stage 2, CLASS TT, IPA 0x7fffd400\) after 14 SMMU reads\.$/);
@@ -111,7 +111,7 @@ describe('narrate: faults, failed expects, runtime errors', () => {
 
   it('a runtime error stops the program', () => {
     const svc = new LabService();
-    svc.open('let a = 1\nlet w = mem.read64(0x9000_0000_0000)\n');
+    svc.openNow('let a = 1\nlet w = mem.read64(0x9000_0000_0000)\n');
     const v = svc.run([]);
     expect(narrate(v)).toMatch(/^Line 2 stopped the program: 0x9000_0000_0000 is outside RAM/);
   });

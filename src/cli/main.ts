@@ -4,6 +4,7 @@
 // translate: 1 internal error; run: 1 an expect failed, 2 also a program error, 3 internal error;
 // ioctl: 1 not modelled or internal error. docs/cli.md describes the commands.
 
+import '../lang/builtins/host-runtime-eager';   // the host side loaded up front: openLab stays synchronous
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { runTranslateFile, TRANSLATE_USAGE, type CliResult } from './translate';

@@ -122,8 +122,10 @@ export const EVENT_LIMIT = 2000;
  *  no program open, with bad arguments, or when the engine throws. */
 export interface LabWorkerApi {
   /** Parse, check and (when there is no error) open a session, replacing any open one. A
-   *  program with errors closes the previous session. */
-  open(source: string, opts?: OpenOptions): OpenResult;
+   *  program with errors closes the previous session. A program that calls a host-side builtin
+   *  first waits for the host side's chunk (lang/builtins/host-runtime.ts); if it cannot load,
+   *  open rejects with a message saying so. */
+  open(source: string, opts?: OpenOptions): Promise<OpenResult>;
   /** F10: the next statement, or the end of the walk the position is inside. */
   stepOver(): SessionView;
   /** F11: one SMMU read further inside a walk, or into the next statement. */

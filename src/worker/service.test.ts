@@ -8,7 +8,7 @@ import { LabService } from './service';
 
 function opened(src = SMALL, opts = {}): LabService {
   const svc = new LabService();
-  const r = svc.open(src, opts);
+  const r = svc.openNow(src, opts);
   expect(r.diagnostics).toEqual([]);
   expect(r.ok).toBe(true);
   return svc;
@@ -16,7 +16,7 @@ function opened(src = SMALL, opts = {}): LabService {
 
 describe('LabService.open', () => {
   it('opens a program at step 0', () => {
-    const r = new LabService().open(SMALL);
+    const r = new LabService().openNow(SMALL);
     expect(r.ok).toBe(true);
     expect(r.view?.position).toEqual({ step: 0, access: 0 });
     expect(r.view?.executed).toBe(0);
@@ -25,7 +25,7 @@ describe('LabService.open', () => {
   it('a program with errors: diagnostics with line:col, no view, and the old session is closed', () => {
     const svc = opened();
     svc.stepOver();
-    const r = svc.open('let a = 1\nlet b = nosuch.thing(1)\n');
+    const r = svc.openNow('let a = 1\nlet b = nosuch.thing(1)\n');
     expect(r.ok).toBe(false);
     expect(r.view).toBe(null);
     expect(r.diagnostics).toHaveLength(1);
@@ -35,11 +35,13 @@ describe('LabService.open', () => {
     expect(() => svc.stepOver()).toThrow(/^stepOver: no program is running/);
   });
 
-  it('rejects a source that is not a string and budgets that are not positive numbers', () => {
+  it('rejects a source that is not a string and budgets that are not positive numbers', async () => {
     const svc = new LabService();
-    expect(() => svc.open(42 as unknown as string)).toThrow('open: the program must be a string, not 42');
-    expect(() => svc.open('', { stepBudget: -1 })).toThrow('open: stepBudget must be a positive number, not -1');
-    expect(() => svc.open('', { wallBudgetMs: 'x' as unknown as number })).toThrow('open: wallBudgetMs must be a positive number, not "x"');
+    expect(() => svc.openNow(42 as unknown as string)).toThrow('open: the program must be a string, not 42');
+    expect(() => svc.openNow('', { stepBudget: -1 })).toThrow('open: stepBudget must be a positive number, not -1');
+    expect(() => svc.openNow('', { wallBudgetMs: 'x' as unknown as number })).toThrow('open: wallBudgetMs must be a positive number, not "x"');
+    await expect(svc.open(42 as unknown as string)).rejects.toThrow('open: the program must be a string, not 42');
+    await expect(svc.open('', { stepBudget: -1 })).rejects.toThrow('open: stepBudget must be a positive number, not -1');
   });
 
   it('passes the step budget to the session', () => {
@@ -81,7 +83,7 @@ describe('moving', () => {
     expect(v.error).toMatchObject({ line: 2, col: 9 });
     expect(v.error?.message).toMatch(/^0x9000_0000_0000 is outside RAM/);
     expect(svc.back().position).toEqual({ step: 1, access: 0 });
-    expect(svc.open(SMALL).ok).toBe(true);
+    expect(svc.openNow(SMALL).ok).toBe(true);
   });
 
   it('rejects bad positions and breakpoints with a message', () => {

@@ -3,7 +3,7 @@
 // Anything wrong throws an Error with a message a student or developer can act on; comlink
 // turns it into a rejected promise on the app's side and the worker carries on.
 
-import { openLab, type LabSession } from '../engine/lab';
+import { checkLab, type CheckedLab, openChecked, type LabSession } from '../engine/lab';
 import type { Position } from '../engine/session';
 import type { LabWorkerApi, OpenOptions, OpenResult, SessionView } from './api';
 import { EVENT_LIMIT } from './api';
@@ -12,23 +12,62 @@ import type { TraceEvent } from '../model/trace';
 import { TIMELINE_GROUPS, TIMELINE_PAGE_LIMIT, TimelineIndex, type TimelineGroup, type TimelinePage } from './timeline';
 import { BUILTINS } from '../lang/builtins';
 import { buildBuiltinsMeta, type BuiltinMeta } from '../lang/builtins/meta';
+import { hostRuntimeLoaded, loadHostRuntime } from '../lang/builtins/host-runtime';
 
 export class LabService implements LabWorkerApi {
   private session: LabSession | null = null;
   private cache: SessionViewCache | null = null;
+  /** Opens so far: an open that waited for the host side gives way to any open after it. */
+  private opens = 0;
 
-  open(source: string, opts: OpenOptions = {}): OpenResult {
+  /** `loadHost` loads the host side (a test passes one that fails). */
+  constructor(private readonly loadHost: () => Promise<void> = loadHostRuntime) {}
+
+  /** What the app calls. It waits only for a program that calls a host-side builtin while the
+   *  host side is not loaded yet: that side (VFIO, iommufd, the ITS) is a chunk of its own, loaded
+   *  then (lang/builtins/host-runtime.ts). */
+  async open(source: string, opts: OpenOptions = {}): Promise<OpenResult> {
+    const { checked, options } = this.begin(source, opts);
+    if (checked.ok && checked.hostSide && !hostRuntimeLoaded()) {
+      const opening = this.opens;
+      try {
+        await this.loadHost();
+      } catch (e) {
+        throw new Error(`open: ${e instanceof Error ? e.message : String(e)}. Reload the page to try again.`);
+      }
+      if (opening !== this.opens) throw new Error('open: another program was opened meanwhile');
+    }
+    return this.finish(checked, options);
+  }
+
+  /** `open` without waiting, for Node (tests, tools), where the host side is loaded up front
+   *  (host-runtime-eager.ts). A program that needs the host side when it is not loaded is refused. */
+  openNow(source: string, opts: OpenOptions = {}): OpenResult {
+    const { checked, options } = this.begin(source, opts);
+    if (checked.ok && checked.hostSide && !hostRuntimeLoaded()) {
+      throw new Error('open: the program calls the host side (VFIO, iommufd, the ITS), which is not loaded: use open');
+    }
+    return this.finish(checked, options);
+  }
+
+  /** Check the arguments, close the old session (a new program replaces it, even one that does
+   *  not compile) and check the program. */
+  private begin(source: string, opts: OpenOptions): { checked: CheckedLab; options: OpenOptions } {
     if (typeof source !== 'string') throw new Error(`open: the program must be a string, not ${describe(source)}`);
     const options = checkOptions(opts);
-    // A new program replaces the old session, even when it does not compile.
     this.session = null;
     this.cache = null;
-    const opened = guard('open', () => openLab(source, options));
-    const lines = new LineIndex(source);
+    this.opens++;
+    return { checked: guard('open', () => checkLab(source)), options };
+  }
+
+  private finish(checked: CheckedLab, options: OpenOptions): OpenResult {
+    const opened = guard('open', () => openChecked(checked, options));
+    const lines = new LineIndex(checked.source);
     const diagnostics = opened.diagnostics.map((d) => diagnosticView(d, lines));
     if (opened.session === null) return { diagnostics, ok: false, view: null };
     this.session = opened.session;
-    this.cache = new SessionViewCache(source);
+    this.cache = new SessionViewCache(checked.source);
     return { diagnostics, ok: true, view: this.view() };
   }
 

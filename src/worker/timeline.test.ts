@@ -129,7 +129,7 @@ describe('LabService.timeline', () => {
   it('pages the open session and checks its arguments', () => {
     const svc = new LabService();
     expect(() => svc.timeline(0, 10)).toThrow(/no program is running/);
-    svc.open(SMALL);
+    svc.openNow(SMALL);
     svc.run([]);
     const p = svc.timeline(0, 5, ['step']);
     expect(p.rows.map((r) => r.kind)).toEqual(['step', 'step', 'step', 'step', 'step']);
@@ -138,7 +138,7 @@ describe('LabService.timeline', () => {
     expect(() => svc.timeline(0, 5000)).toThrow(/at most 1000/);
     expect(() => svc.timeline(0, 5, ['nope' as (typeof TIMELINE_GROUPS)[number]])).toThrow(/a filter is a list of groups/);
     // A new program gets a new index.
-    svc.open('let x = 1\n');
+    svc.openNow('let x = 1\n');
     expect(svc.timeline(0, 100).rows.map((r) => r.kind)).toEqual(['step', ...Array(svc.timeline(0, 100).total - 1).fill(expect.any(String))]);
     expect(svc.timeline(0, 100, ['step']).total).toBe(1);
   });

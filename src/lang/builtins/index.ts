@@ -22,6 +22,18 @@ export const BUILTINS: readonly Builtin<LabMachine>[] = [
   ...NESTING_BUILTINS,
 ];
 
+/** The builtins whose `run` can reach the host composition (vfio-host.ts ensureHostSystem, through
+ *  host-runtime.ts): a program calling one needs the host side loaded before it runs. The host.*
+ *  declarations (host-decl.ts) only record what the program declares, so they are not here. */
+const HOST_SIDE: ReadonlySet<Builtin<LabMachine>> = new Set([
+  ...VFIO_BUILTINS, ...PROC_BUILTINS, ...SYSFS_BUILTINS, ...IOMMUFD_BUILTINS, ...DEVICE_HOST_BUILTINS, ...NESTING_BUILTINS,
+]);
+
+/** Whether calling `b` needs the host side (host-runtime.ts loadHostRuntime). */
+export function isHostSide(b: Builtin<LabMachine>): boolean {
+  return HOST_SIDE.has(b);
+}
+
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
 
 /** The builtin called `name` ("guest.s1.map"), or undefined. */

@@ -15,11 +15,11 @@ import {
   SIZEOF_PASID_TABLE_CONFIG, VFIO_IOMMU_BIND_MSI, VFIO_IOMMU_CACHE_INVALIDATE, VFIO_IOMMU_SET_MSI_BINDING,
   VFIO_IOMMU_SET_PASID_TABLE, VFIO_IOMMU_UNBIND_MSI, VFIO_PASID_TABLE_FLAG_SET, VFIO_PASID_TABLE_FLAG_UNSET,
 } from '../../model/vfio/nesting/uapi';
-import { nestedState } from '../../model/vfio/nesting/smmu-domain';
 import type { SysResult } from '../../model/vfio/vfio';
 import type { ArgSpec, Builtin, CallContext } from '../registry-types';
 import type { Value } from '../values';
 import { bigArg, BOOL, boolArg, cdArg, handle, numArg, vmHandle, wordArg, type Args } from './common';
+import { hostRuntime } from './host-runtime';
 import { ensureHostSystem, sysCall, sysReturns, sysValue, U64_MAX } from './vfio-host';
 
 const U64 = { t: 'int', min: 0n, max: U64_MAX } as const;
@@ -235,6 +235,7 @@ export const NESTING_BUILTINS: readonly Builtin<LabMachine>[] = [
       const fd = numArg(args, 'fd', ctx);
       const c = hs.vfio.containerOf(fd);
       if (c === undefined) return ctx.fail(`fd ${fd} is not a container fd`);
+      const { nestedState } = hostRuntime(ctx);
       const d = c.driver?.domains.find((x) => nestedState(x.domain) !== undefined);
       if (d === undefined || hs.smmuDriver === null) {
         return ctx.fail('the container has no nested domain: host.kernel("5.12-nested"), smmu_stage: nested, and ' +

@@ -3,13 +3,13 @@
 // recorded on the machine and in the trace, and the kernel's answer becomes a record the program
 // can `expect` on. A refusal (errno != 0) is such an answer, never a runtime error.
 
-import { HostSystem } from '../../model/host/system';
+import type { HostSystem } from '../../model/host/system';
 import { type LabMachine, RAM_BASE } from '../../model/lab/machine';
 import type { HostCallRecord } from '../../model/vfio/calls';
-import { NotModelled } from '../../model/vfio/type1';
 import type { SysResult, VfioHost } from '../../model/vfio/vfio';
 import type { CallContext, ReturnSpec } from '../registry-types';
 import { record, type RecordValue, type Value } from '../values';
+import { hostRuntime } from './host-runtime';
 
 export const U64_MAX = (1n << 64n) - 1n;
 
@@ -25,6 +25,7 @@ export function ensureHost(m: LabMachine, ctx: CallContext): VfioHost {
  *  SMMU and memory, made from the declarations by the first host-side call. */
 export function ensureHostSystem(m: LabMachine, ctx: CallContext): HostSystem {
   if (m.hostSystem !== null) return m.hostSystem;
+  const { HostSystem } = hostRuntime(ctx);   // loaded on demand in the app (host-runtime.ts)
   const { machine, smmuStage, ...opts } = structuredClone(m.hostSpec.platform);
   try {
     m.hostSystem = new HostSystem({
@@ -54,6 +55,7 @@ export function sysCall(
   call: (host: VfioHost) => SysResult,
 ): SysResult {
   const host = ensureHost(m, ctx);
+  const { NotModelled } = hostRuntime(ctx);
   let result: SysResult;
   try {
     result = call(host);
