@@ -3,7 +3,7 @@
 // the plain editor shows the program read-only; if it cannot load, the plain editor takes over.
 
 import { Component, lazy, Suspense, useEffect, useSyncExternalStore, type ReactNode } from 'react';
-import { findLesson } from '../scenarios';
+import { findLessonInfo } from '../scenarios/catalog';
 import { registerEditor } from './editor-bridge';
 import { PlainEditor } from './PlainEditor';
 import { useLab } from './StoreContext';
@@ -27,7 +27,7 @@ function Problems() {
 function LessonIntro() {
   const lessonId = useLab((s) => s.lessonId);
   const edited = useLab((s) => s.source !== s.baseSource);
-  const lesson = lessonId ? findLesson(lessonId) : undefined;
+  const lesson = lessonId ? findLessonInfo(lessonId) : undefined;
   if (!lesson) return null;
   return (
     <details className="lesson-intro" open>

@@ -2,7 +2,7 @@
 // panel. One at a time (store.overlay); Escape or the close button closes it.
 
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { LESSONS, type Lesson } from '../scenarios';
+import { LESSON_INFO, loadLessons, type LessonInfo } from '../scenarios/catalog';
 import { KEY_ACTIONS, keyLabel, type ActionGroup } from './keys';
 import { useLab, useLabStore } from './StoreContext';
 import { shareLinks } from './share';
@@ -58,8 +58,11 @@ export function LessonsMenu() {
   const lessonId = useLab((s) => s.lessonId);
   const edited = useLab((s) => s.source !== s.baseSource && s.source.trim() !== '');
   const loadLesson = useLab((s) => s.loadLesson);
-  const [confirming, setConfirming] = useState<Lesson | null>(null);
-  const choose = (l: Lesson) => {
+  const [confirming, setConfirming] = useState<LessonInfo | null>(null);
+  // The programs are a chunk of their own: fetch it while the student reads the menu (loadLesson
+  // waits for it and says so if it fails).
+  useEffect(() => { loadLessons().catch(() => undefined); }, []);
+  const choose = (l: LessonInfo) => {
     if (edited) setConfirming(l);
     else void loadLesson(l.id);
   };
@@ -75,7 +78,7 @@ export function LessonsMenu() {
         </div>
       ) : (
         <ol className="lessons">
-          {LESSONS.map((l, i) => (
+          {LESSON_INFO.map((l, i) => (
             <li key={l.id} className={l.id === lessonId ? 'current' : undefined}>
               <button type="button" onClick={() => choose(l)} data-autofocus={i === 0 ? true : undefined} data-lesson={l.id}>
                 <span className="title">{l.title}</span>

@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import { Group, Panel, Separator } from 'react-resizable-panels';
-import { findLesson } from '../scenarios';
+import { findLessonInfo } from '../scenarios/catalog';
 import { editorBridge } from './editor-bridge';
 import { EditorPane } from './EditorPane';
 import { actionFor, keyOf } from './keys';
@@ -92,7 +92,7 @@ function Toolbar() {
   const togglePresenter = useLab((s) => s.togglePresenter);
   const editorCollapsed = useLab((s) => s.editorCollapsed);
   const toggleEditor = useLab((s) => s.toggleEditor);
-  const lesson = lessonId ? findLesson(lessonId) : undefined;
+  const lesson = lessonId ? findLessonInfo(lessonId) : undefined;
   return (
     <header className="toolbar">
       <h1 className="brand">IOMMU Lab</h1>

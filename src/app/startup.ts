@@ -3,8 +3,8 @@
 // is loaded from it: the app says so and opens what it would have opened without the link (the
 // saved work, untouched, or the default lesson). Pure apart from the injected loaders.
 
-import { DEFAULT_LESSON, type Lesson } from '../scenarios';
-import { decodeState, loadWork, type LinkState } from './links';
+import { DEFAULT_LESSON, loadLessons, type Lesson } from '../scenarios/catalog';
+import { decodeState, hasWork, loadWork, type LinkState } from './links';
 
 export type StartPlan =
   | { from: 'link'; state: LinkState; migratedFrom?: number }
@@ -16,25 +16,37 @@ export type SavedOrLesson = { from: 'saved'; state: LinkState } | { from: 'lesso
 
 export interface StartDeps {
   decode: (fragment: string) => Promise<{ ok: true; state: LinkState; migratedFrom?: number } | { ok: false; error: string }>;
-  loadSaved: () => LinkState | null;
+  loadSaved: () => LinkState | null | Promise<LinkState | null>;
 }
 
-const defaults: StartDeps = { decode: (f) => decodeState(f), loadSaved: () => loadWork() };
+/** Saved work may name any lesson: the lessons' programs are loaded first, only when there is some. */
+async function loadSavedWork(): Promise<LinkState | null> {
+  if (!hasWork()) return null;
+  let lessons: readonly Lesson[] | undefined;
+  try {
+    lessons = await loadLessons();
+  } catch {
+    lessons = undefined;   // the saved program still opens; a lesson it names is dropped (payload.ts)
+  }
+  return loadWork(undefined, lessons);
+}
+
+const defaults: StartDeps = { decode: (f) => decodeState(f), loadSaved: loadSavedWork };
 
 /** `hash` is location.hash; `embed` pages never open the saved work (an embedded slide shows its
  *  own link or the default lesson, not whatever the student was last doing). */
 export async function planStart(hash: string, opts: { embed?: boolean } = {}, deps: StartDeps = defaults): Promise<StartPlan> {
   if (hash !== '' && hash !== '#') {
     const r = await deps.decode(hash);
-    if (!r.ok) return { from: 'bad-link', error: r.error, then: withoutLink(opts, deps) };
+    if (!r.ok) return { from: 'bad-link', error: r.error, then: await withoutLink(opts, deps) };
     return r.migratedFrom === undefined ? { from: 'link', state: r.state } : { from: 'link', state: r.state, migratedFrom: r.migratedFrom };
   }
   return withoutLink(opts, deps);
 }
 
-function withoutLink(opts: { embed?: boolean }, deps: StartDeps): SavedOrLesson {
+async function withoutLink(opts: { embed?: boolean }, deps: StartDeps): Promise<SavedOrLesson> {
   if (!opts.embed) {
-    const saved = deps.loadSaved();
+    const saved = await deps.loadSaved();
     if (saved !== null && saved.program.trim() !== '') return { from: 'saved', state: saved };
   }
   return { from: 'lesson', lesson: DEFAULT_LESSON };

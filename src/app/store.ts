@@ -10,7 +10,7 @@
 
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BuiltinMeta, DiagnosticView, LabWorkerApi, Position, SessionView, TraceEvent } from '../worker/api';
-import { findLesson, type Lesson } from '../scenarios';
+import { findLessonInfo, loadedLesson, loadLessons, type Lesson } from '../scenarios/catalog';
 import { DEFAULT_OPEN_VIEWS, isViewId, type ViewId } from './views';
 
 /** LabWorkerApi as the app sees it through comlink: every method answers with a Promise. */
@@ -367,16 +367,35 @@ export function createLabStore(opts: StoreOptions): LabStore {
       load({ source, lessonId = null, position, breakpoints = [] }) {
         stopPlaying();
         clearEditTimer();
-        const baseSource = (lessonId !== null ? findLesson(lessonId)?.source : undefined) ?? source;
+        // A lesson's program is here once loadLessons has run (a link, saved work and the menu
+        // all load it first); if not, fetch it and compare then.
+        const known = lessonId !== null ? loadedLesson(lessonId) : undefined;
+        const baseSource = known?.source ?? source;
         set({ source, baseSource, lessonId, breakpoints: [...breakpoints].sort((a, b) => a - b), view: null, failure: null });
+        if (lessonId !== null && known === undefined && findLessonInfo(lessonId) !== undefined) {
+          loadLessons().then(() => {
+            const l = loadedLesson(lessonId);
+            if (l !== undefined && get().lessonId === lessonId && get().baseSource === baseSource) set({ baseSource: l.source });
+          }, () => undefined);
+        }
         return enqueue(async () => { await openSource(source, position ?? null); });
       },
 
-      loadLesson(id) {
-        const lesson: Lesson | undefined = findLesson(id);
-        if (!lesson) {
+      async loadLesson(id) {
+        if (findLessonInfo(id) === undefined) {
           set({ failure: `There is no lesson "${id}".` });
-          return Promise.resolve();
+          return;
+        }
+        let lesson: Lesson | undefined = loadedLesson(id);
+        if (lesson === undefined) {
+          // The other lessons' programs are a chunk of their own (scenarios/catalog.ts).
+          try {
+            lesson = (await loadLessons()).find((l) => l.id === id);
+          } catch (e) {
+            set({ failure: `The lesson could not be opened: ${errorText(e)}. Reload the page to try again.` });
+            return;
+          }
+          if (lesson === undefined) return;
         }
         set({ overlay: null });
         return get().load({ source: lesson.source, lessonId: lesson.id });

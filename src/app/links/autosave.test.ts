@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { LESSONS } from '../../scenarios';
-import { ASIDE_WORK_KEY, CORRUPT_WORK_KEY, keepWorkAside, loadWork, MAX_SAVED_CHARS, saveWork, WORK_KEY, type WorkStorage } from './autosave';
+import { ASIDE_WORK_KEY, CORRUPT_WORK_KEY, hasWork, keepWorkAside, loadWork, MAX_SAVED_CHARS, saveWork, WORK_KEY, type WorkStorage } from './autosave';
 import { canonical, CURRENT_VERSION, DEFAULT_VIEWS, MAX_PROGRAM_CHARS, VIEW_IDS, type LinkState } from './state';
 
 /** A Map-backed Storage; `fail` makes the named methods throw as a browser's can. */
@@ -42,9 +42,22 @@ describe('saveWork and loadWork', () => {
         const { storage } = fakeStorage();
         const s = state(program, { position, views: [...views], lesson, presenter });
         expect(saveWork(s, storage)).toEqual({ ok: true });
-        expect(loadWork(storage)).toEqual(canonical(s));
+        expect(loadWork(storage, LESSONS)).toEqual(canonical(s));
       },
     ));
+  });
+
+  it('hasWork: whether anything is saved; before the lessons are loaded only the default lesson is known', () => {
+    const { storage } = fakeStorage();
+    expect(hasWork(storage)).toBe(false);
+    expect(hasWork(null)).toBe(false);
+    expect(hasWork(fakeStorage({}, { get: domError('SecurityError', 'denied') }).storage)).toBe(false);
+    saveWork(state('my program', { lesson: 'msi-journey' }), storage);
+    expect(hasWork(storage)).toBe(true);
+    // The app loads the lessons first (startup.ts); without them a lesson not known here is
+    // dropped and the program kept, as for a lesson this IOMMU Lab does not have (payload.ts).
+    expect(loadWork(storage, [])).toMatchObject({ program: 'my program', lesson: null });
+    expect(loadWork(storage, LESSONS)).toMatchObject({ program: 'my program', lesson: 'msi-journey' });
   });
 
   it('store the state as its JSON, version included', () => {

@@ -3,7 +3,7 @@
 // the same migrations as links. Nothing here throws: a value that cannot be read is moved aside
 // (CORRUPT_WORK_KEY), never deleted, and loadWork gives null.
 
-import { LESSONS } from '../../scenarios';
+import { loadedLessons } from '../../scenarios/catalog';
 import type { LessonSource } from './payload';
 import { stateFromPayload } from './payload';
 import { canonical, validateState, type LinkState } from './state';
@@ -55,11 +55,12 @@ export function saveWork(s: LinkState, storage: WorkStorage | null = defaultStor
 
 /**
  * The saved work, upgraded to the current version, or null when there is none or it cannot be
- * read (then it is moved to CORRUPT_WORK_KEY). Never throws.
+ * read (then it is moved to CORRUPT_WORK_KEY). Never throws. `lessons` defaults to those loaded
+ * so far (catalog.ts): the app awaits loadLessons() first when there is saved work (hasWork).
  */
 export function loadWork(
   storage: WorkStorage | null = defaultStorage(),
-  lessons: readonly LessonSource[] = LESSONS,
+  lessons: readonly LessonSource[] = loadedLessons(),
 ): LinkState | null {
   if (storage === null) return null;
   let raw: string | null;
@@ -72,6 +73,15 @@ export function loadWork(
   const state = readSaved(raw, lessons);
   if (state === null) setAside(storage, raw);
   return state;
+}
+
+/** Whether there is a saved value to read (readable or not). Never throws. */
+export function hasWork(storage: WorkStorage | null = defaultStorage()): boolean {
+  try {
+    return storage !== null && storage.getItem(WORK_KEY) !== null;
+  } catch {
+    return false;
+  }
 }
 
 function readSaved(raw: string, lessons: readonly LessonSource[]): LinkState | null {

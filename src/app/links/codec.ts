@@ -8,7 +8,7 @@
 // throws: anything wrong comes back as { ok: false, error } in words a student understands, and
 // nothing is loaded.
 
-import { LESSONS } from '../../scenarios';
+import { loadLessons } from '../../scenarios/catalog';
 import { compressText, decompressText, hasDeflate, isCompressor, type Compressor } from './compress';
 import { stateFromPayload, toPayload, type LessonSource } from './payload';
 import { CURRENT_VERSION, validateState, type LinkState } from './state';
@@ -29,7 +29,7 @@ export type DecodeResult = { ok: true; state: LinkState; migratedFrom?: number }
 export interface EncodeOptions {
   /** Default DEFAULT_COMPRESSOR ('z' where the platform has no CompressionStream). */
   compressor?: Compressor;
-  /** The lessons whose sources a link may leave out. Default: the app's LESSONS. */
+  /** The lessons whose sources a link may leave out. Default: the app's lessons (loadLessons). */
   lessons?: readonly LessonSource[];
 }
 
@@ -68,7 +68,7 @@ function utf8Length(s: string): number {
 export async function encodeState(s: LinkState, options: EncodeOptions = {}): Promise<string> {
   const valid = validateState(s);
   if (!valid.ok) throw new LinkError('invalid-state', `this state cannot be shared: ${valid.error}`);
-  const lessons = options.lessons ?? LESSONS;
+  const lessons = options.lessons ?? await loadLessons();
   const compressor = options.compressor ?? (DEFAULT_COMPRESSOR === 'd' && !hasDeflate() ? 'z' : DEFAULT_COMPRESSOR);
   const json = JSON.stringify(toPayload(valid.state, lessons));
   const fragment = `#v${CURRENT_VERSION}/${compressor}/${await compressText(json, compressor)}`;
@@ -90,7 +90,7 @@ const PREFIX = /^#?(?:v(0|[1-9][0-9]{0,8})\/([^/]*)\/|(code)\/)/;
  */
 export async function decodeState(fragment: string, options: DecodeOptions = {}): Promise<DecodeResult> {
   try {
-    return await decode(fragment, options.lessons ?? LESSONS);
+    return await decode(fragment, options.lessons ?? await loadLessons());
   } catch (e) {
     return { ok: false, error: `this link could not be opened (${e instanceof Error ? e.message : String(e)})` };
   }

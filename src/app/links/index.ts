@@ -13,6 +13,6 @@ export {
 export { COMPRESSORS, type Compressor } from './compress';
 export type { LessonSource } from './payload';
 export {
-  saveWork, loadWork, keepWorkAside, WORK_KEY, CORRUPT_WORK_KEY, ASIDE_WORK_KEY,
+  saveWork, loadWork, hasWork, keepWorkAside, WORK_KEY, CORRUPT_WORK_KEY, ASIDE_WORK_KEY,
   type WorkStorage, type Saved,
 } from './autosave';
