@@ -5,7 +5,7 @@
 // refused. Adding version N+1: freeze PayloadSchemaV<N> and its fixtures, write the schema of
 // N+1 and `MIGRATIONS[N]`, bump CURRENT_VERSION (docs/links.md, "Adding a version").
 
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { CURRENT_VERSION, describeIssue, fields, MAX_VIEWS, PayloadSchemaV1, type PayloadV1 } from './state';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,14 +18,13 @@ export const PANES_V0 = ['grid', 'tables', 'smmu', 'timeline'] as const;
 export const PayloadSchemaV0 = z.strictObject(
   {
     code: fields.program,
-    step: z.int({ error: "the link's step is not a whole number from 0 up" })
-      .nonnegative({ error: "the link's step is not a whole number from 0 up" }).optional(),
-    panes: z
+    step: z.optional(z.int({ error: "the link's step is not a whole number from 0 up" })
+      .check(z.nonnegative({ error: "the link's step is not a whole number from 0 up" }))),
+    panes: z.optional(z
       .array(z.enum(PANES_V0, { error: (iss) => `the link's panes include one IOMMU Lab never had ('${String(iss.input)}')` }),
         { error: "the link's panes are not a list of pane names" })
-      .max(MAX_VIEWS, { error: `the link's panes are too many (at most ${MAX_VIEWS})` })
-      .optional(),
-    lesson: fields.lesson.optional(),
+      .check(z.maxLength(MAX_VIEWS, { error: `the link's panes are too many (at most ${MAX_VIEWS})` }))),
+    lesson: z.optional(fields.lesson),
   },
   {
     error: (iss) => iss.code === 'unrecognized_keys'
@@ -53,11 +52,11 @@ export interface Migration {
   readonly from: number;
   readonly what: string;
   /** The schema of version `from`, checked before `up` runs. */
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   readonly up: (payload: never) => unknown;
 }
 
-function migration<S extends z.ZodType>(from: number, what: string, schema: S, up: (p: z.output<S>) => unknown): Migration {
+function migration<S extends z.ZodMiniType>(from: number, what: string, schema: S, up: (p: z.output<S>) => unknown): Migration {
   return { from, what, schema, up: up as (payload: never) => unknown };
 }
 
@@ -80,7 +79,7 @@ export function upgradePayload(version: number, payload: unknown): Upgraded {
 
 /** The machinery behind upgradePayload, for any table (migrations.test.ts proves it on a longer one). */
 export function upgradeWith<T>(
-  table: { migrations: readonly Migration[]; current: number; schema: z.ZodType<T> },
+  table: { migrations: readonly Migration[]; current: number; schema: z.ZodMiniType<T> },
   version: number,
   payload: unknown,
 ): { ok: true; payload: T } | { ok: false; kind: 'newer' | 'unknown' | 'invalid'; error: string } {

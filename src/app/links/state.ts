@@ -3,7 +3,8 @@
 // from (a link, local storage, the app); its messages are sentences a student can act on, and
 // every one names the field it is about (docs/links.md).
 
-import { z } from 'zod';
+// zod/mini: the same schemas in the tree-shakable form, a fraction of the page's bytes (docs/dependencies.md).
+import { z } from 'zod/mini';
 
 /** The version of LinkState this IOMMU Lab writes. Older ones are upgraded (migrations.ts). */
 export const CURRENT_VERSION = 1;
@@ -50,14 +51,14 @@ const shown = (x: unknown): string => {
 
 const count = (what: string) =>
   z.int({ error: `${SUBJECT} ${what} is not a whole number from 0 up` })
-    .nonnegative({ error: `${SUBJECT} ${what} is not a whole number from 0 up` });
+    .check(z.nonnegative({ error: `${SUBJECT} ${what} is not a whole number from 0 up` }));
 
 /** Field schemas, shared by the state, the link's payload (all optional there) and migrations. */
 export const fields = {
-  program: z.string({ error: `${SUBJECT} program is not text` }).max(MAX_PROGRAM_CHARS, {
+  program: z.string({ error: `${SUBJECT} program is not text` }).check(z.maxLength(MAX_PROGRAM_CHARS, {
     error: (iss) =>
       `${SUBJECT} program is too long (${n((iss.input as string).length)} characters; at most ${n(MAX_PROGRAM_CHARS)})`,
-  }),
+  })),
   position: z.strictObject(
     { step: count('step'), access: count('access') },
     { error: (iss) => iss.code === 'unrecognized_keys'
@@ -71,9 +72,9 @@ export const fields = {
       }),
       { error: `${SUBJECT} views are not a list of view names` },
     )
-    .max(MAX_VIEWS, {
+    .check(z.maxLength(MAX_VIEWS, {
       error: (iss) => `${SUBJECT} views are too many (${n((iss.input as unknown[]).length)}; at most ${MAX_VIEWS})`,
-    })
+    }))
     .check((ctx) => {
       const seen = new Set<string>();
       ctx.value.forEach((v, i) => {
@@ -83,13 +84,14 @@ export const fields = {
         seen.add(v);
       });
     }),
-  lesson: z
+  lesson: z.nullable(z
     .string({ error: `${SUBJECT} lesson is not a lesson id` })
-    .max(MAX_LESSON_ID_CHARS, { error: `${SUBJECT} lesson id is too long (at most ${MAX_LESSON_ID_CHARS} characters)` })
-    .regex(LESSON_ID_PATTERN, {
-      error: (iss) => `${SUBJECT} lesson id ${shown(iss.input)} is malformed (lower-case words joined by '-')`,
-    })
-    .nullable(),
+    .check(
+      z.maxLength(MAX_LESSON_ID_CHARS, { error: `${SUBJECT} lesson id is too long (at most ${MAX_LESSON_ID_CHARS} characters)` }),
+      z.regex(LESSON_ID_PATTERN, {
+        error: (iss) => `${SUBJECT} lesson id ${shown(iss.input)} is malformed (lower-case words joined by '-')`,
+      }),
+    )),
   presenter: z.boolean({ error: `${SUBJECT} presenter mode is not true or false` }),
 };
 
@@ -106,19 +108,19 @@ export const LinkStateSchema = z.strictObject(
     position: fields.position,
     views: fields.views,
     lesson: fields.lesson,
-    presenter: fields.presenter.optional(),
+    presenter: z.optional(fields.presenter),
   },
   { error: unknownKeys('the link') },
-) satisfies z.ZodType<LinkState>;
+) satisfies z.ZodMiniType<LinkState>;
 
 /** A LinkState's content as a link of the current version stores it: only what differs from the defaults. */
 export const PayloadSchemaV1 = z.strictObject(
   {
-    program: fields.program.optional(),
-    position: fields.position.optional(),
-    views: fields.views.optional(),
-    lesson: fields.lesson.optional(),
-    presenter: fields.presenter.optional(),
+    program: z.optional(fields.program),
+    position: z.optional(fields.position),
+    views: z.optional(fields.views),
+    lesson: z.optional(fields.lesson),
+    presenter: z.optional(fields.presenter),
   },
   { error: unknownKeys('the link') },
 );
@@ -139,7 +141,7 @@ export function jsonPath(path: readonly PropertyKey[]): string {
  * include one IOMMU Lab does not have ('gird'; ...) (at views[1])". `subject` rewords it for
  * another source: describeIssue(e, 'your') gives "your views include ...".
  */
-export function describeIssue(error: z.ZodError, subject = SUBJECT): string {
+export function describeIssue(error: z.core.$ZodError, subject = SUBJECT): string {
   const issue = error.issues[0];
   if (issue === undefined) return `${subject} state is not valid`;
   const path = jsonPath(issue.path);
