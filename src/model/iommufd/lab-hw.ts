@@ -10,7 +10,7 @@ import { IOMMU_MMIO, IOMMU_READ, IOMMU_WRITE } from '../iommu/resv';
 import type { LabDevice, LabMachine, LabVm } from '../lab/machine';
 import { PageTableBuilder } from '../vmsa/builder';
 import type { GranuleShift } from '../vmsa/geometry';
-import { type CmdWords, encodeCmd } from '../smmuv3/commands';
+import { type CmdSpec, type CmdWords, encodeCmd } from '../smmuv3/commands';
 import { drainEvents, submitCommands } from '../smmuv3/driver';
 import { qEmpty, qMask } from '../smmuv3/queues';
 import { REG } from '../smmuv3/regs';
@@ -46,6 +46,16 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
     return lab.devices.find((x) => x.sid === sid) ?? lab.assign(d.bdf, sid);
   };
   const asidTaken = (a: number) => lab.cds.some((c) => c.vm === null && c.asid === a) || (opts.asidInUse?.(a) ?? false);
+  const issue = (cmds: readonly CmdWords[]): number => {
+    submitCommands(lab.regs, [...cmds, encodeCmd({ op: 'CMD_SYNC' })], 'host');
+    const q = lab.regs.cmdq;
+    const cons = Number(lab.regs.mmioRead(REG.CMDQ_CONS));
+    // The model stops here where Linux's arm_smmu_cmdq_skip_err() would skip the command.
+    if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) {
+      throw new RangeError(`the Command queue stopped at CONS = 0x${qMask(cons, q.qs).toString(16)} (CMDQ_CONS.ERR = ${(cons >>> 24) & 0x7f})`);
+    }
+    return 0;
+  };
   return {
     nesting: opts.nesting ?? true,
     streamId: (d) => dev(d).sid,
@@ -54,7 +64,7 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
         let vmid = 1;                                   // ida_alloc_range(&smmu->vmid_map, 1, ...)
         while (lab.vms.some((v) => v.vmid === vmid) || (opts.vmidInUse?.(vmid) ?? false)) vmid++;
         const vm = lab.createVm(vmid, S2_INPUT_BITS, 12);
-        return { stage, inputBits: S2_INPUT_BITS, pgsizeBitmap: PGSIZES, pt: s2Table(lab, vm), vmid, s2Words: lab.steS2Words(vm), vm };
+        return { stage, inputBits: S2_INPUT_BITS, pgsizeBitmap: PGSIZES, pt: s2Table(lab, vm, issue), vmid, s2Words: lab.steS2Words(vm), vm };
       }
       const pt = lab.newHostPt(12, S1_INPUT_BITS);
       let asid = 1;                                   // xa_alloc(&arm_smmu_asid_xa, .., XA_LIMIT(1, ..))
@@ -67,7 +77,13 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
           else lab.hostS1Map(pt, Number(iova), Number(paddr), Number(pgsize) * count, perm(prot), Number(pgsize));
           book.mapPages(iova, paddr, pgsize, count, prot);
         },
-        unmap: (iova, size) => book.unmap(iova, size),
+        // arm_lpae_unmap() on the table the SMMU walks, then arm_smmu_tlb_inv_range_domain().
+        unmap(iova, size) {
+          new PageTableBuilder(1, pt.g, pt.vaBits, lab.hostIO, lab.hostAllocator, undefined, pt.root).unmap(Number(iova), Number(size));
+          const done = book.unmap(iova, size);
+          if (done > 0n) issue(tlbiRange(iova, size, (addr) => ({ op: 'CMD_TLBI_NH_VA', asid, vmid: 0, addr, leaf: 1 })));
+          return done;
+        },
         iovaToPhys: (iova) => book.iovaToPhys(iova),
         leaves: () => book.leaves(),
       };
@@ -81,16 +97,7 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
     installSte(d, ste) {
       lab.writeSte(dev(d).sid, ste[0], ste[1], ste[2], ste[3]);
     },
-    issue(cmds: readonly CmdWords[]) {
-      submitCommands(lab.regs, [...cmds, encodeCmd({ op: 'CMD_SYNC' })], 'host');
-      const q = lab.regs.cmdq;
-      const cons = Number(lab.regs.mmioRead(REG.CMDQ_CONS));
-      // The model stops here where Linux's arm_smmu_cmdq_skip_err() would skip the command.
-      if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) {
-        throw new RangeError(`the Command queue stopped at CONS = 0x${qMask(cons, q.qs).toString(16)} (CMDQ_CONS.ERR = ${(cons >>> 24) & 0x7f})`);
-      }
-      return 0;
-    },
+    issue,
     readEvents: () => drainEvents(lab.regs, 'host').records,
   };
 }
@@ -112,7 +119,7 @@ function perm(prot: number) {
 
 /** The nest parent's page table: io-pgtable-arm's stage-2 table of the VM (lab.s2Map writes the
  *  leaves and records guest RAM, which the guest helpers then allocate from). */
-function s2Table(lab: LabMachine, vm: LabVm): IoPageTable {
+function s2Table(lab: LabMachine, vm: LabVm, issue: (cmds: readonly CmdWords[]) => number): IoPageTable {
   const book = new ListPageTable();
   return {
     mapPages(iova, paddr, pgsize, count, prot) {
@@ -123,9 +130,24 @@ function s2Table(lab: LabMachine, vm: LabVm): IoPageTable {
     },
     unmap(iova, size) {
       lab.s2Unmap(vm, Number(iova), Number(size));
-      return book.unmap(iova, size);
+      const done = book.unmap(iova, size);
+      if (done > 0n) {
+        issue(tlbiRange(iova, size, (addr) => ({ op: 'CMD_TLBI_S2_IPA', vmid: vm.vmid, addr, leaf: 1 })));
+        issue([encodeCmd({ op: 'CMD_TLBI_NH_ALL', vmid: vm.vmid })]);   // every nested stage 1 on this VMID
+      }
+      return done;
     },
     iovaToPhys: (iova) => book.iovaToPhys(iova),
     leaves: () => book.leaves(),
   };
+}
+
+/** arm_smmu_tlb_inv_range_domain() -> __arm_smmu_tlb_inv_range() without range invalidation
+ *  (IDR3.RIL = 0): one command per 4K granule of [iova, iova + size). Linux steps by the gather's
+ *  pgsize (2M over a block), so over a block this issues more commands than Linux, each still
+ *  hitting the block's TLB entry. The caller's issue() appends the CMD_SYNC. */
+function tlbiRange(iova: bigint, size: bigint, cmd: (addr: bigint) => CmdSpec): CmdWords[] {
+  const out: CmdWords[] = [];
+  for (let a = iova & ~0xfffn; a < iova + size; a += 0x1000n) out.push(encodeCmd(cmd(a)));
+  return out;
 }
