@@ -8,8 +8,10 @@
 // window, in remappable format, and the IRTE at handle (+ data, with SHV) is present and names
 // the same RID. The IRTE's fields beyond that (destination, delivery mode, posting), the table
 // in memory, and VT-d's DMA-remapping hardware are not modelled (DMA translates through the
-// domain's page table directly). ASSUMPTION: the address bit layout is from memory (the primer
-// marks it so).
+// domain's page table directly). The address layout is the kernel's: arch/x86/include/asm/msi.h
+// struct x86_msi_addr_lo, remappable form: dmar_reserved_0 [1:0], dmar_index_15 [2],
+// dmar_subhandle_valid [3], dmar_format [4], dmar_index_0_14 [19:5], dmar_base_address [31:20] =
+// 0xfee (X86_MSI_BASE_ADDRESS_LOW); fill_msi_msg() sets exactly those.
 
 export const IR_WINDOW_START = 0xfee00000n;
 export const IR_WINDOW_END = 0xfeefffffn;

@@ -387,10 +387,11 @@ function inX86Window(addr: bigint | number): boolean {
   return a >= 0xfee00000n && a <= 0xfeefffffn;
 }
 
-/** The MSI address as interrupt remapping reads it (primer §5.4, marked there as from memory):
- *  bit 4 = 1 is the remappable format, handle[14:0] in address bits [19:5] and handle[15] in bit 2,
- *  SHV in bit 3 (then the data's low 16 bits are the subhandle); bit 4 = 0 is the compatibility
- *  format, destination ID in bits [19:12] (Intel SDM vol. 3 "Message Address Register Format"). */
+/** The MSI address as interrupt remapping reads it (arch/x86/include/asm/msi.h struct
+ *  x86_msi_addr_lo, checked against the kernel: the primer §5.4 marks it as from memory): bit 4
+ *  (dmar_format) = 1 is the remappable format, handle[14:0] in address bits [19:5] and
+ *  handle[15] in bit 2, SHV in bit 3 (then the data's low 16 bits are the subhandle); bit 4 = 0 is
+ *  the compatibility format, destination ID in bits [19:12] (destid_0_7). */
 function irDecode(addr: bigint, data: number): string[] {
   if ((addr >> 4n) & 1n) {
     const handle = Number(((addr >> 5n) & 0x7fffn) | (((addr >> 2n) & 1n) << 15n));
