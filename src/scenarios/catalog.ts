@@ -182,6 +182,19 @@ export const LESSON_INFO: readonly LessonInfo[] = [
       'and the write 0x800_0040 crosses both stages to GITS_TRANSLATER 0x0809_0040, LPI 8192 and the eventfd: press 6 ' +
       'for the MSI journey.',
   },
+  {
+    id: 'x86-msi-window',
+    file: '14-x86-msi-window.lab',
+    title: 'The x86 contrast: the MSI window is not translated, interrupt remapping checks it',
+    narrative:
+      'Lesson 9\'s edu device on an x86 host with Intel VT-d, Linux 6.12 (LTS): sysfs lists 0xfee0_0000-0xfeef_ffff ' +
+      'as a hardware MSI region, GET_INFO reports the two IOVA ranges around it, and a MAP_DMA into it is refused ' +
+      'with EINVAL as on Arm. Unlike Arm, VFIO gives the domain no MSI cookie and maps nothing for interrupts: the ' +
+      'device\'s DMA still goes through the VT-d page table to the pinned page 0x8_1000_0040, but its MSI is a write ' +
+      'to 0xfee0_0018 that no page table sees. Interrupt remapping decodes that address (remappable format, IRTE 0, ' +
+      'subhandle 0), checks the requester ID 0x10 and signals the eventfd: press 6 for the MSI journey, 5 for the ' +
+      'IOVA space.',
+  },
 ];
 
 /** The lesson a first visit opens: the nested 4x4 walk, its program in the page's own chunk. */

@@ -164,6 +164,34 @@ describe('the lessons', () => {
     expect(src('iommufd-nested')).toContain('expect i.device_id == 0x10 and i.event_id == 0 and i.lpi == 8192');
     expect(src('iommufd-nested')).toContain('expect process.read_eventfd(e.fd).count == 1');
     expect((findLesson('iommufd-nested') as Lesson).narrative).toContain('lesson 11');
+    // (i) the x86 contrast (issue 5, item 5; K): VT-d's hardware MSI region in sysfs, the two ranges
+    // around it, MAP_DMA into it refused, DMA translated to the pinned page, the MSI's remappable
+    // address for IRTE 0 (0xfee0_0000 | 1 << 4 | 1 << 3) delivered untranslated to the eventfd.
+    const x86 = src('x86-msi-window');
+    expect(x86).toContain('Linux 6.12 (LTS)');
+    expect(x86).toContain('host.platform(x86_vtd)');
+    expect(x86).toContain('host.kernel("6.12")');
+    expect(x86).toContain('expect rr.text == "0x00000000fee00000 0x00000000feefffff msi\\n"');
+    expect(x86).toContain('info.caps.iova_range.range0.end == 0xfedf_ffff');
+    expect(x86).toContain('info.caps.iova_range.range1.start == 0xfef0_0000');
+    expect(x86).toContain('vfio.map_dma(c.fd, vaddr: ram, iova: 0xfee0_0000');
+    expect(x86).toContain('expect bad.where == "vfio_iommu_iova_dma_valid (vfio_dma_do_map)"');
+    expect(x86).toContain('expect r.ok and r.pa == 0x8_1000_0040');
+    expect(x86).toContain('expect i.addr == 0xfee0_0018 and i.data == 0');
+    expect(x86).toContain('expect process.read_eventfd(e.fd).count == 1');
+    expect(x86).not.toContain('smmu.');
+  });
+
+  it('lesson 14\'s MSI reaches interrupt remapping untranslated: no SMMU transaction, no PA, no ITS', () => {
+    const s = open((findLesson('x86-msi-window') as Lesson).source);
+    const t = s.records.flatMap((r) => r.events);
+    const msi = t.findIndex((e) => e.type === 'dev.msi');
+    expect(msi).toBeGreaterThanOrEqual(0);
+    // The write's next hop is interrupt remapping at the same address (vtd-ir.ts), with no SMMU
+    // transaction between: the window is never DMA-remapped (primer §5.4).
+    const next = t.slice(msi + 1).find((e) => e.type === 'ir.msi' || e.type === 'smmu.txn');
+    expect(next).toMatchObject({ type: 'ir.msi', addr: 0xfee0_0018n, data: 0, ok: true });
+    expect(t.some((e) => e.type === 'smmu.txn')).toBe(false);
   });
 });
 

@@ -15,6 +15,7 @@ import msiJourney from './09-msi-journey.lab?raw';
 import guestOwnsCdTable from './10-guest-owns-cd-table.lab?raw';
 import nestedMsiBinding from './11-nested-msi-binding.lab?raw';
 import guestFaultRegion from './12-guest-fault-dma-fault-region.lab?raw';
+import x86MsiWindow from './14-x86-msi-window.lab?raw';
 import { LESSON_INFO, type Lesson } from './catalog';
 
 const SOURCES: Readonly<Record<string, string>> = {
@@ -31,6 +32,7 @@ const SOURCES: Readonly<Record<string, string>> = {
   '10-guest-owns-cd-table.lab': guestOwnsCdTable,
   '11-nested-msi-binding.lab': nestedMsiBinding,
   '12-guest-fault-dma-fault-region.lab': guestFaultRegion,
+  '14-x86-msi-window.lab': x86MsiWindow,
 };
 
 export const LESSONS: readonly Lesson[] = LESSON_INFO.map((l) => {
