@@ -268,6 +268,29 @@ test('lesson 13: the IOVA space of an iommufd IOAS (nest parent, the SW_MSI wind
   await page.keyboard.press('p');
 });
 
+test('lesson 14: the x86 contrast, the MSI untranslated through interrupt remapping, and the IOVA space around 0xfee0_0000', async ({ page }) => {
+  await page.goto('/?editor=plain');
+  await expect(page.getByTestId('position')).toHaveText('step 0');
+  await openLesson(page, 'x86-msi-window', /The x86 contrast/);
+  // Step 35 is `let i = edu.irq(...)`: the write to 0xfee0_0018 (IRTE 0, remappable, SHV), not
+  // DMA-remapped, delivered by interrupt remapping to eventfd 6.
+  await press(page, 'F10', 35, 'step 35');
+  await page.keyboard.press('6');
+  const mj = page.getByTestId('msi-journey');
+  await expect(mj).toHaveAttribute('data-outcome', 'delivered');
+  await expect(mj.locator('[data-hop="dmar"]')).toContainText('not translated');
+  await expect(page.getByTestId('msi-summary')).toContainText('0xfee00018');
+  await shot(page, 'msi-journey-x86');
+  // The end: VT-d's hardware MSI region (sysfs "msi"), the two usable ranges around it, the
+  // mapping at 0x10_0000 and the MAP_DMA into the window refused.
+  await page.keyboard.press('End');
+  await page.keyboard.press('5');
+  const iova = page.getByTestId('iova-space');
+  await expect(iova).toContainText('0x00000000fee00000 0x00000000feefffff msi');
+  await expect(page.getByTestId('iova-bounce')).toContainText('EINVAL');
+  await shot(page, 'iova-space-x86');
+});
+
 test('lesson 9: an MSI\'s journey, delivered to the eventfd and then stopped at the SMMU, normal and presenting', async ({ page }) => {
   await page.goto('/?editor=plain');
   await expect(page.getByTestId('position')).toHaveText('step 0');
