@@ -31,7 +31,9 @@
 //                                   __DOMAIN_MAX_ADDR(gaw) for second-stage translation,
 //                                   __DOMAIN_MAX_ADDR(gaw - 1) for first-stage.
 //     no enable_nesting op          iommu_enable_nesting() returns -EINVAL.
-//   x86 interrupt remapping makes arch_is_isolated_msi() true.
+//   x86: the VT-d interrupt-remapping irq domain carries IRQ_DOMAIN_FLAG_ISOLATED_MSI
+//   (intel_setup_irq_remapping()), which msi_device_has_isolated_msi() finds on the device's
+//   MSI domain chain.
 //
 // ASSUMPTIONS (not read in this session's sources, stated in docs/host-side.md):
 //  - default domain types: arm64 "DMA" (CONFIG_IOMMU_DEFAULT_DMA_STRICT), x86 "DMA-FQ"

@@ -153,11 +153,13 @@ class JourneyBuilder {
     return { ...this.arm(), arch: 'arm' };
   }
 
-  private device(space: string): MsiHopVM {
+  private device(space: string, x86 = false): MsiHopVM {
     const m = this.msi;
+    // The requester ID: the SMMU calls it the StreamID; on x86 it stays the RID (source-id).
+    const who = x86 ? `RID ${hexGrouped(m.sid)} (the requester ID, bus:device.function)` : `StreamID ${hexGrouped(m.sid)} (the requester ID)`;
     return {
       id: 'device', title: `Device ${m.bdf}`, owner: 'device', state: 'done',
-      lookup: [`StreamID ${hexGrouped(m.sid)} (the requester ID)`, `MSI address ${space} ${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`, `MSI data ${hexGrouped(m.data >>> 0)}`],
+      lookup: [who, `MSI address ${space} ${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`, `MSI data ${hexGrouped(m.data >>> 0)}`],
       out: `a 32-bit write of ${hexGrouped(m.data >>> 0)} to ${space} ${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`,
       fault: null,
     };
@@ -346,7 +348,7 @@ class JourneyBuilder {
   private x86(ir: IrMsiEvent | undefined): { hops: MsiHopVM[]; outcome: MsiJourneyVM['outcome']; summary: string } {
     const addr = BigInt.asUintN(64, BigInt(this.msi.addr));
     const data = this.msi.data >>> 0;
-    const hops: MsiHopVM[] = [this.device('address')];
+    const hops: MsiHopVM[] = [this.device('address', true)];
     hops.push({
       id: 'dmar', title: 'DMA remapping', owner: 'hw', state: 'bypass',
       lookup: [`${hexGrouped(addr)} is in 0xfee00000-0xfeefffff, the interrupt window`],
