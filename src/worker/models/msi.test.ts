@@ -158,6 +158,8 @@ describe('x86: the interrupt window is not translated', () => {
     // 0xfee01000: bit 4 = 0, compatibility format; address[19:12] = 0x01; data[7:0] = 0x41.
     expect(vm.hops[2].lookup).toEqual(['compatibility format (address bit 4 = 0)', 'destination ID 0x1, vector 0x41']);
     expect(vm.hops[3].out).toBe('eventfd signalled, count 2');
+    // x86 names the requester by its RID (the VT-d source-id), not by an SMMU StreamID.
+    expect(vm.hops[0].lookup.slice(0, 2)).toEqual([`RID 0x${SID.toString(16)} (the requester ID, bus:device.function)`, 'MSI address 0xfee01000']);
   });
 
   it('blocked by interrupt remapping: stops there in red with why', () => {

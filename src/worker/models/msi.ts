@@ -159,7 +159,7 @@ class JourneyBuilder {
     const who = x86 ? `RID ${hexGrouped(m.sid)} (the requester ID, bus:device.function)` : `StreamID ${hexGrouped(m.sid)} (the requester ID)`;
     return {
       id: 'device', title: `Device ${m.bdf}`, owner: 'device', state: 'done',
-      lookup: [who, `MSI address ${space} ${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`, `MSI data ${hexGrouped(m.data >>> 0)}`],
+      lookup: [who, `MSI address ${x86 ? '' : `${space} `}${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`, `MSI data ${hexGrouped(m.data >>> 0)}`],
       out: `a 32-bit write of ${hexGrouped(m.data >>> 0)} to ${space} ${hexGrouped(BigInt.asUintN(64, BigInt(m.addr)))}`,
       fault: null,
     };
