@@ -37,7 +37,6 @@ export function ensureHostSystem(m: LabMachine, ctx: CallContext): HostSystem {
     if (e instanceof RangeError) ctx.fail(`the host cannot start: ${e.message}`);
     throw e;
   }
-  m.vfio = m.hostSystem.vfio;
   return m.hostSystem;
 }
 

@@ -189,11 +189,15 @@ export class LabMachine {
   private itsDev: Its | null = null;
   /** The host side as the program declared it so far; the first host-side call builds `vfio` from it. */
   hostSpec: LabHostSpec = defaultHostSpec();
-  /** VFIO type1 on the declared platform, made by the first host-side call (src/lang/builtins/
-   *  vfio-host.ts); null until then. A class graph, not plain data: see canSnapshot. */
-  vfio: VfioHost | null = null;
-  /** The host composition around `vfio` (devices, ITS, the driver below VFIO), made with it. */
+  /** The host composition (VFIO, the devices, the ITS, the driver below VFIO), made by the first
+   *  host-side call (src/lang/builtins/vfio-host.ts); null until then. A class graph, not plain
+   *  data: see canSnapshot. */
   hostSystem: HostSystem | null = null;
+
+  /** The host's VFIO (its fds, groups, containers), null until the host exists. */
+  get vfio(): VfioHost | null {
+    return this.hostSystem?.vfio ?? null;
+  }
   /** Every host-side call the program made, in order, with the kernel's answer. */
   readonly hostCalls: HostCallRecord[] = [];
 
@@ -770,7 +774,7 @@ export class LabMachine {
   /** False once the host side exists: a VfioHost is a graph of objects (fds, groups, domains,
    *  pinned chunks) that a snapshot cannot hold, so a session replays from an earlier one. */
   canSnapshot(): boolean {
-    return this.vfio === null;
+    return this.hostSystem === null && this.itsDev === null;   // the ITS is attached with the host
   }
 
   snapshot(): LabSnapshot {
