@@ -5,6 +5,7 @@
 
 // zod/mini: the same schemas in the tree-shakable form, a fraction of the page's bytes (docs/dependencies.md).
 import { z } from 'zod/mini';
+import { formatPath } from '../../model/json-path';
 
 /** The version of LinkState this IOMMU Lab writes. Older ones are upgraded (migrations.ts). */
 export const CURRENT_VERSION = 1;
@@ -128,12 +129,7 @@ export type PayloadV1 = z.infer<typeof PayloadSchemaV1>;
 
 /** `views[2]`, `position.step`; '' for the root. */
 export function jsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of path) {
-    if (typeof k === 'number') out += `[${k}]`;
-    else out += out === '' ? String(k) : `.${String(k)}`;
-  }
-  return out;
+  return formatPath(path).replace(/^\$\.?/, '');
 }
 
 /**

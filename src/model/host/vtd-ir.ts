@@ -13,8 +13,35 @@
 // dmar_subhandle_valid [3], dmar_format [4], dmar_index_0_14 [19:5], dmar_base_address [31:20] =
 // 0xfee (X86_MSI_BASE_ADDRESS_LOW); fill_msi_msg() sets exactly those.
 
-export const IR_WINDOW_START = 0xfee00000n;
-export const IR_WINDOW_END = 0xfeefffffn;
+import { IOAPIC_RANGE_END, IOAPIC_RANGE_START } from '../iommu/platform';
+
+/** The interrupt window: the kernel's IOAPIC_RANGE_START..IOAPIC_RANGE_END (iommu/platform.ts). */
+export const IR_WINDOW_START = IOAPIC_RANGE_START;
+export const IR_WINDOW_END = IOAPIC_RANGE_END;
+
+/** Whether a write to `addr` falls in the interrupt window (never DMA-remapped on x86). */
+export function inIrWindow(addr: bigint | number): boolean {
+  const a = BigInt(addr);
+  return a >= IR_WINDOW_START && a <= IR_WINDOW_END;
+}
+
+/** An MSI address (and data) as interrupt remapping reads it (struct x86_msi_addr_lo):
+ *  dmar_format (bit 4) = 1 is the remappable format, handle[14:0] in bits [19:5], handle[15] in
+ *  bit 2, SHV in bit 3 (then the IRTE index is handle + data[15:0], the subhandle); bit 4 = 0 is
+ *  the compatibility format, destination ID in bits [19:12] (destid_0_7), vector data[7:0]. */
+export type IrAddress =
+  | { format: 'remappable'; handle: number; shv: boolean; subhandle: number; index: number }
+  | { format: 'compatibility'; destId: number; vector: number };
+
+export function decodeIrAddress(addr: bigint, data: number): IrAddress {
+  if (((addr >> 4n) & 1n) === 0n) {
+    return { format: 'compatibility', destId: Number((addr >> 12n) & 0xffn), vector: data & 0xff };
+  }
+  const handle = Number(((addr >> 5n) & 0x7fffn) | (((addr >> 2n) & 1n) << 15n));
+  const shv = ((addr >> 3n) & 1n) === 1n;
+  const subhandle = data & 0xffff;
+  return { format: 'remappable', handle, shv, subhandle, index: shv ? handle + subhandle : handle };
+}
 
 export interface Irte { rid: number; bdf: string; vector: number }
 
@@ -36,10 +63,10 @@ export class InterruptRemapping {
 
   /** A write arriving in the interrupt window. */
   deliver(addr: bigint, data: number, rid: number): { ok: true; irte: Irte } | { ok: false; why: string } {
-    if (addr < IR_WINDOW_START || addr > IR_WINDOW_END) return { ok: false, why: 'outside the interrupt window 0xfee00000-0xfeefffff' };
-    if (((addr >> 4n) & 1n) === 0n) return { ok: false, why: 'compatibility format: interrupt remapping blocks it' };
-    const handle = Number(((addr >> 5n) & 0x7fffn) | (((addr >> 2n) & 1n) << 15n));
-    const index = (addr >> 3n) & 1n ? handle + (data & 0xffff) : handle;
+    if (!inIrWindow(addr)) return { ok: false, why: 'outside the interrupt window 0xfee00000-0xfeefffff' };
+    const d = decodeIrAddress(addr, data);
+    if (d.format === 'compatibility') return { ok: false, why: 'compatibility format: interrupt remapping blocks it' };
+    const index = d.index;
     const irte = this.table.get(index);
     if (irte === undefined) return { ok: false, why: `IRTE ${index} is not present` };
     if (irte.rid !== rid) return { ok: false, why: `IRTE ${index} belongs to RID 0x${irte.rid.toString(16)}, the write came from 0x${rid.toString(16)}` };

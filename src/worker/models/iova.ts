@@ -14,10 +14,11 @@
 import { hexGrouped } from '../../model/bits';
 import {
   IOMMU_READ, IOMMU_RESV_DIRECT, IOMMU_RESV_DIRECT_RELAXABLE, IOMMU_RESV_MSI, IOMMU_RESV_RESERVED, IOMMU_RESV_SW_MSI,
-  IOMMU_WRITE, RESV_TYPE_NAMES, type ResvRegion, type ResvType,
+  IOMMU_WRITE, RESV_TYPE_NAMES, resvRegionLine, type ResvRegion, type ResvType,
 } from '../../model/iommu/resv';
 import type { IommuGroup } from '../../model/iommu/group';
 import type { HostCallRecord } from '../../model/vfio/calls';
+import { errname } from '../../model/vfio/errno';
 import type { Container, VfioHost } from '../../model/vfio/vfio';
 import { fdOf, groupsText, lastCall, structOf, u64 } from './iova-calls';
 import { ioasSource } from './iova-ioas';
@@ -249,7 +250,7 @@ function assemble(host: VfioHost, s: SpaceSource): IovaSpaceVM {
   const cuts = new Set<bigint>();
   const add = (start: bigint, endExcl: bigint) => { cuts.add(start); cuts.add(endExcl > U64_END ? U64_END : endExcl); };
   add(s.aperture.start, s.aperture.end + 1n);
-  const resv = s.groups.map((g) => ({ g, regions: g.resvRegions(), lines: g.reservedRegionsText().split('\n') }));
+  const resv = s.groups.map((g) => ({ g, regions: g.resvRegions() }));
   for (const { regions } of resv) for (const r of regions) add(r.start, r.start + r.length);
   for (const r of s.usable ?? []) add(r.start, r.end + 1n);
   for (const m of s.mappings) add(m.iova, m.iova + m.size);
@@ -274,11 +275,12 @@ function assemble(host: VfioHost, s: SpaceSource): IovaSpaceVM {
       log2: bounds.slice(1).map((v, i) => log2Floor(v - bounds[i])),
     },
     aperture: { ...span(s.aperture.start, s.aperture.end + 1n), source: s.aperture.source },
-    groups: resv.map(({ g, regions, lines }) => ({
+    groups: resv.map(({ g, regions }) => ({
       group: g.id,
       path: `/sys/kernel/iommu_groups/${g.id}/reserved_regions`,
-      regions: regions.map((r, i) => ({
-        ...span(r.start, r.start + r.length), kind: RESV_KIND[r.type], typeName: RESV_TYPE_NAMES[r.type], sysfs: lines[i], prot: protText(r),
+      regions: regions.map((r) => ({
+        // The region's line of the sysfs file, without its newline.
+        ...span(r.start, r.start + r.length), kind: RESV_KIND[r.type], typeName: RESV_TYPE_NAMES[r.type], sysfs: resvRegionLine(r).trimEnd(), prot: protText(r),
       })),
     })),
     usable: s.usable === null ? null : s.usable.map((r) => span(r.start, r.end + 1n)),
@@ -294,7 +296,7 @@ function assemble(host: VfioHost, s: SpaceSource): IovaSpaceVM {
       call: b.call.i,
       request: b.request,
       placed: b.placed,
-      errname: b.call.result.errname ?? `errno ${b.call.result.errno}`,
+      errname: b.call.result.errname ?? errname(b.call.result.errno),
       errno: b.call.result.errno,
       where: b.call.result.where ?? '',
       why: b.call.result.why ?? '',

@@ -19,6 +19,7 @@ import type { SteConfig } from '../../model/smmuv3/ste';
 import type { EventRecord } from '../../model/smmuv3/events';
 import type { DoneEvent, FetchEvent, ItsDoneEvent, ItsLpiEvent, ItsMsiEvent, TlbEvent, TraceEvent, TxnEvent } from '../../model/trace';
 import { decodeSte } from '../../model/smmuv3/ste';
+import { decodeIrAddress, inIrWindow } from '../../model/host/vtd-ir';
 import type { LabMachine } from '../../model/lab/machine';
 import type { ModelInput } from './index';
 
@@ -149,7 +150,7 @@ class JourneyBuilder {
 
   build(): { hops: MsiHopVM[]; outcome: MsiJourneyVM['outcome']; summary: string; arch: 'arm' | 'x86' } {
     const ir = this.first('ir.msi');
-    if (ir !== undefined || (this.first('smmu.txn') === undefined && inX86Window(this.msi.addr))) return { ...this.x86(ir), arch: 'x86' };
+    if (ir !== undefined || (this.first('smmu.txn') === undefined && inIrWindow(this.msi.addr))) return { ...this.x86(ir), arch: 'x86' };
     return { ...this.arm(), arch: 'arm' };
   }
 
@@ -366,7 +367,7 @@ class JourneyBuilder {
       return { hops, outcome: 'dropped', summary: `Interrupt remapping blocks the MSI to ${hexGrouped(addr)}: ${irHop.fault.text}.` };
     }
     irHop.state = 'done';
-    const remappable = (addr >> 4n) & 1n;
+    const remappable = decodeIrAddress(addr, data).format === 'remappable';
     irHop.out = remappable ? 'the IRTE\'s vector and destination' : `vector ${hexGrouped(data & 0xff)}`;
     vector.state = 'done';
     // Compatibility format (Intel SDM vol. 3, "Message Data Register Format"): vector = data[7:0];
@@ -382,25 +383,13 @@ class JourneyBuilder {
   }
 }
 
-/** 0xfee0_0000-0xfeef_ffff: the x86 interrupt window (Linux intel/iommu.c IOAPIC_RANGE_START,
- *  IOAPIC_RANGE_END; primer §5.4). */
-function inX86Window(addr: bigint | number): boolean {
-  const a = BigInt(addr);
-  return a >= 0xfee00000n && a <= 0xfeefffffn;
-}
-
-/** The MSI address as interrupt remapping reads it (arch/x86/include/asm/msi.h struct
- *  x86_msi_addr_lo, checked against the kernel: the primer §5.4 marks it as from memory): bit 4
- *  (dmar_format) = 1 is the remappable format, handle[14:0] in address bits [19:5] and
- *  handle[15] in bit 2, SHV in bit 3 (then the data's low 16 bits are the subhandle); bit 4 = 0 is
- *  the compatibility format, destination ID in bits [19:12] (destid_0_7). */
+/** The MSI address as interrupt remapping reads it (decodeIrAddress, model/host/vtd-ir.ts). */
 function irDecode(addr: bigint, data: number): string[] {
-  if ((addr >> 4n) & 1n) {
-    const handle = Number(((addr >> 5n) & 0x7fffn) | (((addr >> 2n) & 1n) << 15n));
-    const shv = (addr >> 3n) & 1n;
-    return [`remappable format (address bit 4 = 1)`, `handle ${hexGrouped(handle)}${shv ? ` + subhandle ${hexGrouped(data & 0xffff)}` : ''}: the IRTE index`];
+  const d = decodeIrAddress(addr, data);
+  if (d.format === 'remappable') {
+    return [`remappable format (address bit 4 = 1)`, `handle ${hexGrouped(d.handle)}${d.shv ? ` + subhandle ${hexGrouped(d.subhandle)}` : ''}: the IRTE index`];
   }
-  return ['compatibility format (address bit 4 = 0)', `destination ID ${hexGrouped(Number((addr >> 12n) & 0xffn))}, vector ${hexGrouped(data & 0xff)}`];
+  return ['compatibility format (address bit 4 = 0)', `destination ID ${hexGrouped(d.destId)}, vector ${hexGrouped(d.vector)}`];
 }
 
 /** The event written out: stage, class and addresses (SMMUv3 §7.3). */

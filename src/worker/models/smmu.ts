@@ -21,6 +21,7 @@ import { decodeSte, type SteConfig, STE_WORDS } from '../../model/smmuv3/ste';
 import { covers, TLB_CAPACITY, type TlbEntry } from '../../model/smmuv3/tlb';
 import type { TraceEvent } from '../../model/trace';
 import { walk, WalkOut, type Regime, type WalkEnv } from '../../model/vmsa/walk';
+import { sizeName } from './walk';
 import { CD_FIELDS, type FieldCtx, type FieldDef, fieldValue, showFieldValue, STE_FIELDS } from './smmu-fields';
 import type { ModelInput } from './index';
 
@@ -424,10 +425,6 @@ function contexts(m: LabMachine): Ctx[] {
   // The configuration cache's contexts, for tags no STE in memory carries any more.
   for (const c of m.smmu.cfgCache.values()) for (const cd of [null, ...c.cds.values()]) add(c.ste, cd);
   return out;
-}
-
-function sizeName(shift: number): string {
-  return shift >= 30 ? `${2 ** (shift - 30)}G` : shift >= 20 ? `${2 ** (shift - 20)}M` : `${2 ** (shift - 10)}K`;
 }
 
 /** Stage-1 leaf permissions: AP[2:1] with APTable, UXN/PXN with the table bits. */

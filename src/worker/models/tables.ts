@@ -158,7 +158,6 @@ export interface PathRead {
 export const MAX_ROWS = 24;
 /** Tables read to count a tree (never the last level's: leaves need no reading to count). */
 const COUNT_BUDGET = 4096;
-const OAS = 48;
 
 // ---- building -----------------------------------------------------------------------------------
 
@@ -184,7 +183,7 @@ export function buildPageTables(input: ModelInput): PageTablesVM | null {
 
   const words: bigint[] = [];
   for (let i = 0; i < STE_WORDS; i++) words.push(machine.mem.load64(BigInt(steAddr + 8 * i)));
-  const d = decodeSte(words, OAS);
+  const d = decodeSte(words, machine.smmu.oas);
   if (!d.ok) {
     vm.note = `StreamID ${hexGrouped(sid)}'s STE is ILLEGAL: ${d.why}.`;
     return vm;
@@ -358,7 +357,7 @@ function stage1Of(m: LabMachine, ste: SteConfig, txn: TxnEvent | null, iova: big
   }
   const w: bigint[] = [];
   for (let i = 0; i < 8; i++) w.push(m.mem.load64(BigInt(cdPa + 8 * i)));
-  const d = decodeCd(w, OAS);
+  const d = decodeCd(w, m.smmu.oas);
   if (!d.ok) return empty(`the CD at ${space} ${hexGrouped(cdAddr)} is ILLEGAL: ${d.why}.`);
   const x = Number((iova >> 55n) & 1n) as 0 | 1;
   const r = d.cd.tt[x];

@@ -282,7 +282,8 @@ function descFields(v: bigint, c: DescCtx): { kind: DescKind; fields: WalkField[
   return { kind, fields, label: kind === 'block' ? `${sizeName(shift)} block` : 'page', next: oa, leafShift: shift };
 }
 
-function sizeName(shift: number): string {
+/** A mapping of 2^shift bytes as "4K", "2M", "1G". */
+export function sizeName(shift: number): string {
   return shift >= 30 ? `${2 ** (shift - 30)}G` : shift >= 20 ? `${2 ** (shift - 20)}M` : `${2 ** (shift - 10)}K`;
 }
 
