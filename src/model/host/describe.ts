@@ -2,18 +2,18 @@
 // "model/host"), shared by the CLI's readable trace and the timeline.
 
 import type { HostDevEvent } from '../trace';
+import { hexGrouped } from '../bits';
 
-const hx = (v: bigint | number) => '0x' + v.toString(16);
 
 export function describeHostDevEvent(e: HostDevEvent): string {
   switch (e.type) {
     case 'dev.dma':
-      return `${e.bdf} (RID ${hx(e.sid)}) DMA ${e.write ? 'write' : 'read'} of ${e.len} bytes at ${hx(e.iova)}`;
+      return `${e.bdf} (RID ${hexGrouped(e.sid)}) DMA ${e.write ? 'write' : 'read'} of ${e.len} bytes at ${hexGrouped(e.iova)}`;
     case 'dev.msi':
-      return `${e.bdf} (RID ${hx(e.sid)}) MSI: writes ${hx(e.data)} to ${hx(e.addr)}`;
+      return `${e.bdf} (RID ${hexGrouped(e.sid)}) MSI: writes ${hexGrouped(e.data)} to ${hexGrouped(e.addr)}`;
     case 'msi.signal':
       return `eventfd ${e.fd} signalled, count ${e.count}`;
     case 'ir.msi':
-      return `interrupt remapping: MSI ${hx(e.data)} at ${hx(e.addr)} ${e.ok ? 'delivered' : `dropped${e.why ? `: ${e.why}` : ''}`}`;
+      return `interrupt remapping: MSI ${hexGrouped(e.data)} at ${hexGrouped(e.addr)} ${e.ok ? 'delivered' : `dropped${e.why ? `: ${e.why}` : ''}`}`;
   }
 }

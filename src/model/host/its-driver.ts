@@ -107,12 +107,6 @@ export class HostItsDriver {
     this.free.sort((a, b) => a.base - b.base);
   }
 
-  /** The device and EventID an LPI belongs to. */
-  lpiOwner(lpi: number): { deviceId: number; eventId: number } | undefined {
-    for (const d of this.devices.values()) for (const [eventId, l] of d.events) if (l === lpi) return { deviceId: d.deviceId, eventId };
-    return undefined;
-  }
-
   /** alloc_lpi_range(): first fit. */
   private allocLpis(n: number): number {
     const r = this.free.find((x) => x.span >= n);

@@ -35,7 +35,3 @@ export function prepareMsi(domain: IommuDomain | null, pa: bigint): { addr: bigi
   return { addr: iova + (pa & (PAGE - 1n)), mapped, iova };
 }
 
-/** The doorbell pages a domain's cookie mapped (views, tests). */
-export function msiPages(domain: IommuDomain): { page: bigint; iova: bigint }[] {
-  return [...(cookies.get(domain)?.pages ?? new Map<bigint, bigint>())].map(([page, iova]) => ({ page, iova }));
-}

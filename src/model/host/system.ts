@@ -79,7 +79,9 @@ export interface HostResult extends SysResult {
 }
 
 const PAGE = 0x1000n;
-const nope = (e: KErr): HostResult => ({ ret: -1, errno: e.errno, errname: errname(e.errno), where: e.where, why: e.why, log: [] });
+/** The ITS's second 64 KB frame, the translation frame that holds GITS_TRANSLATER (primer §5.1). */
+const ITS_TRANSLATION_FRAME = VIRT_ITS_BASE + 0x10000n;
+const nope = (e: KErr): HostResult => ({ ret: -1, errno: e.errno, errname: errname(e.errno), where: e.where, why: e.why, log: e.log ?? [] });
 const done = (extra: Partial<HostResult> = {}): HostResult => ({ ret: 0, errno: 0, log: [], ...extra });
 
 export class HostSystem {
@@ -291,7 +293,7 @@ export class HostSystem {
     return {
       dmaRead: (addr, len) => access(addr, len, false),
       dmaWrite: (addr, data) => access(addr, data.length, true, data),
-      msiWrite: (addr, data, vector) => this.msiWrite(bdf, sid, addr, data, vector),
+      msiWrite: (addr, data) => this.msiWrite(bdf, sid, addr, data),
     };
   }
 
@@ -306,7 +308,7 @@ export class HostSystem {
   }
 
   /** msi_send_message(): the 32-bit write, its journey, and the eventfd at its end. */
-  private msiWrite(bdf: string, sid: number, addr: bigint, data: number, vector: number): MsiResult {
+  private msiWrite(bdf: string, sid: number, addr: bigint, data: number): MsiResult {
     this.trace.push({ type: 'dev.msi', bdf, sid, addr, data });
     if (this.ir !== null && addr >= IR_WINDOW_START && addr <= IR_WINDOW_END) {
       // x86: the interrupt window is never translated; interrupt remapping takes the write.
@@ -319,17 +321,16 @@ export class HostSystem {
     const t = this.translate(bdf, sid, addr, true);
     if (!('pa' in t)) return { delivered: false, ...t };
     const its = this.itsDriver?.its;
-    if (its === undefined || t.pa < VIRT_GITS_TRANSLATER - 0x40n || t.pa >= VIRT_ITS_BASE + BigInt(ITS_SIZE)) {
+    if (its === undefined || t.pa < ITS_TRANSLATION_FRAME || t.pa >= VIRT_ITS_BASE + BigInt(ITS_SIZE)) {
       writeBytes(this.mem, t.pa, new Uint8Array([data & 0xff, (data >> 8) & 0xff, (data >> 16) & 0xff, (data >>> 24) & 0xff]), 'dev');
       return { delivered: false, why: `the write reached 0x${t.pa.toString(16)}, which is not the ITS's GITS_TRANSLATER (0x${VIRT_GITS_TRANSLATER.toString(16)}): memory was written, no interrupt` };
     }
     const r = its.write(Number(t.pa), data >>> 0, sid, 4);
     if (r === null) return { delivered: false, why: `0x${t.pa.toString(16)} is in the ITS's translation frame but not GITS_TRANSLATER` };
     if (!r.ok) return { delivered: false, why: `the ITS dropped it: ${r.drop.why}` };
-    const owner = this.itsDriver!.lpiOwner(r.intid);
-    const v = owner === undefined ? undefined : this.vectors.get(bdf)?.findIndex((x) => x.lpi === r.intid);
-    if (v !== undefined && v >= 0) this.signal(bdf, v);
-    void vector;
+    // The host's handler is the LPI's: whichever of the device's vectors owns that LPI is signalled.
+    const v = this.vectors.get(bdf)?.findIndex((x) => x.lpi === r.intid) ?? -1;
+    if (v >= 0) this.signal(bdf, v);
     return { delivered: true };
   }
 

@@ -287,7 +287,3 @@ export function x86Vtd(opts: X86VtdOptions = {}): Platform {
   };
 }
 
-/** The platform an ioctl script names (formats/ioctl-script.md: machine, smmu_stage). */
-export function platformFor(machine: Machine, opts: ArmVirtOptions & X86VtdOptions = {}): Platform {
-  return machine === 'arm64-virt' ? armVirt(opts) : x86Vtd(opts);
-}

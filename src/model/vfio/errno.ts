@@ -87,6 +87,3 @@ export function kerr(errno: number, where: string, why: string, log?: string[]):
   return log === undefined ? { errno, where, why } : { errno, where, why, log };
 }
 
-export function isKErr(v: unknown): v is KErr {
-  return typeof v === 'object' && v !== null && 'errno' in v && 'where' in v;
-}

@@ -440,11 +440,6 @@ export class VfioHost {
     return ok(e.efd.read());
   }
 
-  /** The eventfd behind an fd (eventfd_ctx_fdget()); undefined if it is not one. */
-  eventfdOf(fd: number): EventFd | undefined {
-    const e = this.fds.get(fd);
-    return e?.kind === 'eventfd' ? e.efd : undefined;
-  }
 
   private eventfdLookup(fd: number): EventFd | 'EBADF' | 'EINVAL' {
     const e = this.fds.get(fd);

@@ -4,7 +4,7 @@
 // MSI for a device of the nested domain it maps gDB -> the physical doorbell page in stage 2 and
 // programs the device with gIOVA (primer §4.5): gIOVA -S1 (guest)-> gDB -S2 (host)-> hDB.
 
-import { iommuMap, type IommuDomain } from '../../iommu/domain';
+import { iommuMap, iommuUnmap, type IommuDomain } from '../../iommu/domain';
 import { IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_WRITE } from '../../iommu/resv';
 import { ERRNO, kerr, type KErr } from '../errno';
 import { PAGE_SIZE } from '../pin';
@@ -52,8 +52,7 @@ export function armSmmuUnbindGuestMsi(domain: IommuDomain, giova: bigint): void 
 
 function unmapDoorbell(domain: IommuDomain, m: NestedMsiPage): void {
   // WARN_ON(iommu_unmap(domain, msi->gpa, size) != size)
-  domain.pt.unmap(m.gpa, MSI_COOKIE_GRANULE);
-  domain.hw?.flushRange(domain, m.gpa, MSI_COOKIE_GRANULE);
+  iommuUnmap(domain, m.gpa, MSI_COOKIE_GRANULE);
 }
 
 /** What iommu_dma_prepare_msi() gets for a device in a nested domain. */
