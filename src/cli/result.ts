@@ -7,9 +7,10 @@ export function fail(code: number, line: string): CliResult {
   return { code, stdout: '', stderr: `${line}\n` };
 }
 
-/** An engine failure: a bug in the model, reported in one line (exit 1). */
-export function internal(e: unknown): CliResult {
+/** An engine failure: a bug in the model, reported in one line (exit 1; `run` uses 3, because its 1
+ *  and 2 say what the program did). */
+export function internal(e: unknown, code = 1): CliResult {
   const err = e instanceof Error ? e : new Error(String(e));
   const debug = process.env.IOMMU_LAB_DEBUG ? `\n${err.stack ?? ''}` : ' (set IOMMU_LAB_DEBUG=1 for a stack trace)';
-  return fail(1, `internal error: ${err.message}${debug}`);
+  return fail(code, `internal error: ${err.message}${debug}`);
 }

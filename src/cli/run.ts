@@ -21,7 +21,7 @@ import { openLab, type LabSession } from '../engine/lab';
 import type { StepRecord } from '../engine/session';
 import { fetchValue, type FetchEvent, type TraceEvent } from '../model/trace';
 import type { EventRecord } from '../model/smmuv3/events';
-import type { CliResult } from './translate';
+import { type CliResult, fail, internal } from './result';
 
 export const DEFAULT_STEPS = 1_000_000;
 export const MAX_STEPS = 100_000_000;
@@ -73,7 +73,7 @@ export function runLabFile(path: string, opts: RunOptions = {}): CliResult {
   try {
     source = readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (e) {
-    return { code: 2, stdout: '', stderr: `error: cannot read ${path}: ${readError(e)}\n` };
+    return fail(2, `error: cannot read ${path}: ${readError(e)}`);
   }
   return runLabText(source, path === '-' ? '<stdin>' : path, opts);
 }
@@ -83,9 +83,7 @@ export function runLabText(source: string, file: string, opts: RunOptions = {}):
   try {
     return runChecked(source, file, opts);
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    const debug = process.env.IOMMU_LAB_DEBUG ? `\n${err.stack ?? ''}` : ' (set IOMMU_LAB_DEBUG=1 for a stack trace)';
-    return { code: 3, stdout: '', stderr: `internal error: ${err.message}${debug}\n` };
+    return internal(e, 3);
   }
 }
 

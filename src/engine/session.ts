@@ -9,7 +9,8 @@
 // Time travel comes from determinism: the session runs forward once, recording each step's
 // trace events, and snapshots the machine and interpreter every K steps (and sooner after steps
 // that made many events). Looking at an earlier position restores the nearest snapshot and
-// replays at most K - 1 steps.
+// replays at most K - 1 steps - except once the machine refuses snapshots (a lab program's host
+// side, adapter.canSnapshot): from then on it replays from the last snapshot before that.
 
 import type { Diagnostic } from '../lang/diagnostics';
 import { Interpreter, type InterpState, type RuntimeError, type StepOutcome } from '../lang/interp';

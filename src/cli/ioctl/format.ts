@@ -4,13 +4,13 @@
 // "0x", no padding) for addresses and sizes, integers for everything else, as in machine-image
 // output; byte strings as hex digits, two a byte, first byte first.
 
+import { hex } from '../../model/bits';
 import { eventFields } from '../../model/image/run';
 import type { EventRecord } from '../../model/smmuv3/events';
 import { errname } from '../../model/vfio/errno';
 import type { OpResult } from './backend';
 import type { Op } from './schema';
 
-const hex = (n: bigint | number) => `0x${BigInt(n).toString(16)}`;
 
 /** Field names (in `out`, its capabilities and in events) whose values are addresses or sizes.
  *  The rest (argsz, flags, cap_offset, id, version, next, nr_iovas, avail, index, count,

@@ -8,7 +8,7 @@
 // does not model (yet), or the model fails. No stack traces unless IOMMU_LAB_DEBUG is set.
 
 import { readFileSync } from 'node:fs';
-import { formatPath } from '../../model/image/parse';
+import { formatPath } from '../../model/json-path';
 import { NotModelled } from '../../model/vfio/type1';
 import { readError } from '../read-error';
 import { type CliResult, fail, internal } from '../result';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ImageError, formatPath, parseMachineImage } from './parse';
+import { formatPath } from '../json-path';
+import { ImageError, parseMachineImage } from './parse';
 
 // The example image of machine-image.md.
 const example = () => ({

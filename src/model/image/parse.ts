@@ -291,16 +291,3 @@ function lowerBound(xs: Extent[], addr: bigint): number {
   }
   return lo;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Document order and paths
-
-/**
- * Where a path sits in the document: at each step, the key's position among its object's keys
- * (a missing key sits after them all, where the object closes) or the array index. An ancestor
- * comes before what it contains. Keys that look like array indices ("0") are listed first by
- * JSON.parse, so an unknown field named like that may be reported early; nothing valid has such
- * names.
- */
-
-export { formatPath } from '../json-path';

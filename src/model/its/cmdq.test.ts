@@ -54,6 +54,8 @@ describe('the command queue', () => {
     // DTE: 1 | 4 << 1 | (0x4010_0000 >> 8) << 6; CTE: 1 | 1 << 1
     expect(mem.load64(BigInt(DT + 0x10 * 8))).toBe(0x1004_0009n);
     expect(mem.load64(BigInt(CT + 8))).toBe(3n);
+    // ITE (QEMU ITE_L/ITE_H, tables.ts): VALID 1 | INTTYPE physical 1 << 1 | INTID 0x2005 << 2 = 0x8017;
+    // ICID 1 << 32; VPEID 0; DOORBELL 1023 (INTID_SPURIOUS) at bit 64.
     expect(loadLE(mem, ITT + 5 * ITE_BYTES, ITE_BYTES)).toBe(0x3ff_0000_0001_0000_8017n);
     const kinds = trace.filter((e) => e.type !== 'its.reg').map((e) => (e.type === 'its.table' ? `${e.write ? 'W' : 'R'} ${e.entry.table}` : e.type));
     // MAPTI reads the DTE to find the ITT (QEMU process_mapti: get_dte, then update_ite)
