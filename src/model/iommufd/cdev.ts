@@ -21,7 +21,7 @@ import type { DeviceSpec } from '../iommu/group';
 import { ERRNO, kerr } from '../vfio/errno';
 import type { IommufdCtx, IoctlOutcome } from './iommufd';
 import type { Idev } from './objects';
-import { MINSZ_ATTACH_IOMMUFD_PT, MINSZ_BIND_IOMMUFD } from './uapi';
+import { MINSZ_ATTACH_IOMMUFD_PT, MINSZ_BIND_IOMMUFD, MINSZ_DETACH_IOMMUFD_PT } from './uapi';
 
 /** One open cdev file (struct vfio_device_file). */
 export interface CdevFile {
@@ -66,7 +66,9 @@ export function bindIommufd(f: CdevFile, arg: unknown, env: BindEnv): IoctlOutco
   return { ok: true, ret: 0, out: { out_devid: idev.id } };
 }
 
-function notBound(f: CdevFile): IoctlOutcome | null {
+/** vfio_device_fops_unl_ioctl(): any request but BIND_IOMMUFD on a cdev fd that has not bound
+ *  (!df->access_granted) is -EINVAL; null once bound. */
+export function notBound(f: CdevFile): IoctlOutcome | null {
   return f.idev === null ? fail(ERRNO.EINVAL, 'vfio_device_fops_unl_ioctl', 'the device file has not bound an iommufd (VFIO_DEVICE_BIND_IOMMUFD first)') : null;
 }
 
@@ -88,7 +90,7 @@ export function detachPt(f: CdevFile, arg: unknown): IoctlOutcome {
   const where = 'vfio_df_ioctl_detach_pt';
   if (arg == null || typeof arg !== 'object') return fail(ERRNO.EFAULT, `copy_from_user (${where})`, 'the argument pointer is not readable');
   const a = arg as Record<string, unknown>;
-  if (u32(a.argsz ?? 8) < 8 || u32(a.flags) !== 0) return fail(ERRNO.EINVAL, where, 'argsz too small or flags not 0');
+  if (u32(a.argsz ?? MINSZ_DETACH_IOMMUFD_PT) < MINSZ_DETACH_IOMMUFD_PT || u32(a.flags) !== 0) return fail(ERRNO.EINVAL, where, 'argsz too small or flags not 0');
   f.ctx!.detach(f.idev!);
   return { ok: true, ret: 0 };
 }

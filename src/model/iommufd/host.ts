@@ -5,23 +5,18 @@
 
 import type { IommuGroup } from '../iommu/group';
 import { ERRNO, errname, kerr, type KErr } from '../vfio/errno';
-import { vfioIoctl } from '../vfio/ioctl';
+import { VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_DETACH_IOMMUFD_PT } from '../vfio/ioctl';
 import type { Process } from '../vfio/pin';
 import type { KernelProfile } from '../vfio/profile';
 import { NotModelled } from '../vfio/type1';
 import type { SysResult } from '../vfio/vfio';
-import { attachPt, bindIommufd, closeCdev, detachPt, type CdevFile } from './cdev';
+import { attachPt, bindIommufd, closeCdev, detachPt, notBound, type CdevFile } from './cdev';
 import type { IommufdHw } from './hw';
 import { IommufdCtx, type IoctlOutcome } from './iommufd';
 import type { LockedVmUser } from './ioas';
 import type { Veventq } from './objects';
 import type { SwMsiResult } from './sw-msi';
 import { profileHasIommufd } from './uapi';
-
-/** VFIO_DEVICE_BIND_IOMMUFD (+18), _ATTACH_IOMMUFD_PT (+19), _DETACH_IOMMUFD_PT (+20). */
-const VFIO_DEVICE_BIND_IOMMUFD = vfioIoctl(18);
-const VFIO_DEVICE_ATTACH_IOMMUFD_PT = vfioIoctl(19);
-const VFIO_DEVICE_DETACH_IOMMUFD_PT = vfioIoctl(20);
 
 export type IommufdFdEntry =
   | { kind: 'iommufd'; ctx: IommufdCtx }
@@ -113,13 +108,15 @@ export class IommufdHost {
         }));
       case VFIO_DEVICE_ATTACH_IOMMUFD_PT: return sys(attachPt(e.file, arg));
       case VFIO_DEVICE_DETACH_IOMMUFD_PT: return sys(detachPt(e.file, arg));
-      default:
-        if (e.file.idev === null) return sysErr(kerr(ERRNO.EINVAL, 'vfio_device_fops_unl_ioctl', 'the device file has not bound an iommufd (VFIO_DEVICE_BIND_IOMMUFD first)'));
+      default: {
+        const nb = notBound(e.file);
+        if (nb !== null) return sys(nb);
         // vfio_device_fops_unl_ioctl(): past the cdev-only requests, device->ops->ioctl - the
         // same vfio_pci_core_ioctl() a group's device fd reaches (GET_INFO, SET_IRQS, ...).
         // ASSUMPTION: order read from memory of vfio_main.c (6.12), not from the fetched file.
         if (this.env.devicePci === undefined) throw new NotModelled(`request 0x${cmd.toString(16)} on a VFIO device cdev without a vfio-pci model`);
         return this.env.devicePci.ioctl(e.file.spec.bdf, cmd, arg);
+      }
     }
   }
 
@@ -144,7 +141,7 @@ export class IommufdHost {
    *  iommufd whose device it is. Returns how many were forwarded. */
   evtqThread(): number {
     if (this.env.hw === undefined) return 0;
-    const ctxs = this.env.openFiles().flatMap((e) => (e.kind === 'iommufd' ? [e.ctx] : []));
+    const ctxs = this.contexts();
     let n = 0;
     for (const evt of this.env.hw.readEvents()) if (ctxs.some((c) => c.handleEvent(evt))) n++;
     return n;

@@ -280,6 +280,26 @@ describe('IOMMU_HWPT_INVALIDATE and IOMMU_VEVENTQ_ALLOC errors', () => {
     expect(r.errname).toBe('EIO');
     expect(r.out).toEqual({ entry_num: 1 });
   });
+  it('a command the Command queue rejects: EIO from arm_smmu_cmdq_issue_cmdlist, entry_num = cur - 1 of its block', () => {
+    const { h, ifd, lab } = nested();
+    expect(h.ioctl(ifd, 'IOMMU_VDEVICE_ALLOC', { size: 24, viommu_id: 4, dev_id: 1, virt_id: 8 }).out).toEqual({ out_vdevice_id: 5 });
+    // CMD_ATC_INV (opcode 0x40) with vSID 8 in [63:32]: arm_vsmmu_convert_user_cmd() passes it
+    // (vSID 8 -> SID 0x10); the lab SMMU has SMMU_IDR0.ATS = 0, so it is CERROR_ILL and the
+    // queue stops on it (commands.ts ILLEGAL_HERE). The three entries are one block (3 < 63):
+    // issued at cur = 3, failed, cur-- = 2 -> entry_num 2, although entry 1 is the rejected one.
+    const atcInv: [bigint, bigint] = [0x40n | (8n << 32n), 0n];
+    const nhAll = encodeCmd({ op: 'CMD_TLBI_NH_ALL', vmid: 0 });
+    const from = lab.trace.length;
+    const r = h.ioctl(ifd, 'IOMMU_HWPT_INVALIDATE', { size: 32, hwpt_id: 4, data_type: 1, entry_len: 16, entries: [nhAll, atcInv, nhAll] });
+    expect(r.errname).toBe('EIO');
+    expect(r.where).toMatch(/arm_smmu_cmdq_issue_cmdlist/);
+    expect(r.out).toEqual({ entry_num: 2 });
+    // arm_vsmmu_vsid_to_sid() asks the lab for the device's StreamID, which assigns it on first
+    // use (its STE: CMD_CFGI_STE + CMD_SYNC); then the block: the first CMD_TLBI_NH_ALL is
+    // consumed and the queue stops on the CMD_ATC_INV (the rest, and the CMD_SYNC, never run).
+    const cmds = lab.trace.slice(from).flatMap((e) => (e.type === 'smmu.cmd' ? [[e.name, e.error !== undefined]] : []));
+    expect(cmds).toEqual([['CMD_CFGI_STE', false], ['CMD_SYNC', false], ['CMD_TLBI_NH_ALL', false], ['CMD_ATC_INV', true]]);
+  });
   it('__reserved EOPNOTSUPP, entries without entry_len EINVAL, unknown id ENOENT, an IOAS EINVAL, wrong data_type EINVAL', () => {
     const { h, ifd } = nested();
     const e = [encodeCmd({ op: 'CMD_TLBI_NH_ALL', vmid: 0 })];

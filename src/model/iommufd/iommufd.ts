@@ -22,6 +22,8 @@ import { IOMMU_DOMAIN_UNMANAGED, type IommuDomain } from '../iommu/domain';
 import type { ResvRegion } from '../iommu/resv';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../iommu/resv';
 import type { CmdWords } from '../smmuv3/commands';
+import { STE_CFG } from '../smmuv3/encode';
+import { STE_Config } from '../smmuv3/ste';
 import { ERRNO, kerr, type KErr } from '../vfio/errno';
 import type { Process } from '../vfio/pin';
 import type { KernelProfile } from '../vfio/profile';
@@ -42,8 +44,7 @@ import {
   SIZEOF_VIOMMU_ARM_SMMUV3_INVALIDATE,
 } from './uapi';
 import {
-  CMDQ_BATCH_ENTRIES, convertUserCmd, forwardableEvent, makeAbortSte, makeNestedDomainSte, STRTAB_STE_0_CFG,
-  STRTAB_STE_0_CFG_ABORT, STRTAB_STE_0_CFG_BYPASS, validateVste, vsidEvent, EVTQ_0_SID,
+  CMDQ_BATCH_ENTRIES, convertUserCmd, eventSid, forwardableEvent, makeAbortSte, makeNestedDomainSte, validateVste, vsidEvent,
 } from './vsmmu';
 import { iommufdSwMsi, SwMsiState, type SwMsiResult } from './sw-msi';
 import { NotModelled } from '../vfio/type1';
@@ -347,7 +348,10 @@ export class IommufdCtx {
     if (entryLen < SIZEOF_VIOMMU_ARM_SMMUV3_INVALIDATE) return fail(ERRNO.EINVAL, `iommu_copy_struct_from_full_user_array (${where})`, `entry_len ${entryLen} is below 16`, { entry_num: 0 });
     if (entries.length < entryNum) return fail(ERRNO.EFAULT, `copy_from_user (${where})`, `only ${entries.length} entries are readable`, { entry_num: 0 });
     // arm_vsmmu_cache_invalidate(): convert one by one, issue in blocks of CMDQ_BATCH_ENTRIES - 1
-    // with a CMD_SYNC; a bad command stops before its block is issued.
+    // with a CMD_SYNC; a bad command stops before its block is issued. A block the queue rejects
+    // (arm_smmu_cmdq_issue_cmdlist() non-zero) stops with that error after `cur--`: entry_num is
+    // the entries before the block's last one. ASSUMPTION: the cur-- is read from memory of
+    // arm-smmu-v3-iommufd.c, not from the fetched file.
     const cmds: CmdWords[] = [];
     let last = 0;
     for (let cur = 0; cur < entryNum;) {
@@ -356,7 +360,11 @@ export class IommufdCtx {
       cmds.push(c);
       cur++;
       if (cur !== entryNum && cur - last !== CMDQ_BATCH_ENTRIES - 1) continue;
-      this.env.hw.issue(cmds.slice(last, cur));
+      const ret = this.env.hw.issue(cmds.slice(last, cur));
+      if (ret !== 0) {
+        return fail(-ret, `arm_smmu_cmdq_issue_cmdlist (arm_vsmmu_cache_invalidate)`,
+          `the Command queue rejected a command of entries ${last}..${cur - 1}`, { entry_num: cur - 1 });
+      }
       last = cur;
     }
     return done({ entry_num: entryNum });
@@ -405,17 +413,11 @@ export class IommufdCtx {
     return true;
   }
 
-  /** arm_smmu_evtq_thread() -> arm_smmu_handle_event(): read the SMMU's records and forward the
-   *  guest's stage-1 ones to its vEVENTQ. Returns how many were forwarded. */
-  evtqThread(): number {
-    let n = 0;
-    for (const evt of this.env.hw.readEvents()) if (this.handleEvent(evt)) n++;
-    return n;
-  }
-
+  /** arm_smmu_handle_event() for one record of the SMMU's event queue (IommufdHost.evtqThread()
+   *  is arm_smmu_evtq_thread()): forward a guest's stage-1 event to its vEVENTQ. */
   handleEvent(evt: readonly bigint[]): boolean {
     if (!forwardableEvent(evt)) return false;
-    const sid = Number((evt[0] & EVTQ_0_SID) >> 32n);
+    const sid = eventSid(evt);
     const idev = this.objects.all().find((o): o is Idev => o.type === 'device' && this.env.hw.streamId(o.spec) === sid);
     if (idev?.vmaster == null) return false;
     return this.reportEvent(idev.vmaster.viommu, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, vsidEvent(evt, idev.vmaster.vsid));
@@ -519,8 +521,8 @@ export class IommufdCtx {
     } else {
       // arm_smmu_attach_prepare_vmaster(): a translating nested domain needs a vDEVICE first.
       const vdev = [...hwpt.viommu.vdevs.values()].find((v) => v.idev === idev);
-      const cfg = (hwpt.ste[0] & STRTAB_STE_0_CFG) >> 1n;
-      if (vdev === undefined && cfg !== STRTAB_STE_0_CFG_ABORT && cfg !== STRTAB_STE_0_CFG_BYPASS) {
+      const cfg = STE_Config(hwpt.ste);
+      if (vdev === undefined && cfg !== STE_CFG.abort && cfg !== STE_CFG.bypass) {
         paging.ioas.iopt.removeReserved(idev);
         return kerr(ERRNO.ENOENT, 'iommufd_viommu_get_vdev_id (arm_smmu_attach_prepare_vmaster)', `device ${idev.id} has no vDEVICE on vIOMMU ${hwpt.viommu.id}`);
       }

@@ -14,6 +14,7 @@ import { type CmdSpec, type CmdWords, encodeCmd } from '../smmuv3/commands';
 import { drainEvents, submitCommands } from '../smmuv3/driver';
 import { qEmpty, qMask } from '../smmuv3/queues';
 import { REG } from '../smmuv3/regs';
+import { ERRNO } from '../vfio/errno';
 import type { HwPaging, IommufdHw } from './hw';
 
 /** arm_smmu_domain_finalise(): a stage-2 domain's ias; 44 bits as the arm64-virt preset's SMMU
@@ -50,10 +51,11 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
     submitCommands(lab.regs, [...cmds, encodeCmd({ op: 'CMD_SYNC' })], 'host');
     const q = lab.regs.cmdq;
     const cons = Number(lab.regs.mmioRead(REG.CMDQ_CONS));
-    // The model stops here where Linux's arm_smmu_cmdq_skip_err() would skip the command.
-    if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) {
-      throw new RangeError(`the Command queue stopped at CONS = 0x${qMask(cons, q.qs).toString(16)} (CMDQ_CONS.ERR = ${(cons >>> 24) & 0x7f})`);
-    }
+    // A command the queue rejected (CMDQ_CONS.ERR, SMMU_GERROR.CMDQ_ERR): the queue stops at it
+    // and the CMD_SYNC behind it never completes, so arm_smmu_cmdq_issue_cmdlist() fails; -EIO
+    // (IommufdHw.issue). The model leaves the queue stopped where Linux's
+    // arm_smmu_cmdq_skip_err() would skip the command, so later issues fail too.
+    if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) return -ERRNO.EIO;
     return 0;
   };
   return {

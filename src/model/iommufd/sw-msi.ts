@@ -97,12 +97,6 @@ export class SwMsiState {
     if (bits === undefined) { bits = new Set(); this.required.set(group, bits); }
     bits.add(map.id);
   }
-
-  /** The maps present in a HWPT (views, tests). */
-  presentIn(hwpt: HwptPaging): SwMsiMap[] {
-    const bits = this.present.get(hwpt);
-    return this.list.filter((m) => bits?.has(m.id) === true);
-  }
 }
 
 /** sw_msi_start + pgoff * PAGE_SIZE */

@@ -136,3 +136,5 @@ export const SIZEOF_VEVENT_ARM_SMMUV3 = 32;
 export const MINSZ_BIND_IOMMUFD = 16;
 /** offsetofend(struct vfio_device_attach_iommufd_pt, pt_id): argsz, flags, pt_id. */
 export const MINSZ_ATTACH_IOMMUFD_PT = 12;
+/** offsetofend(struct vfio_device_detach_iommufd_pt, flags): argsz, flags. */
+export const MINSZ_DETACH_IOMMUFD_PT = 8;

@@ -208,7 +208,11 @@ export const VFIO_DEVICE_GET_PCI_HOT_RESET_INFO = vfioIoctl(12);
 export const VFIO_DEVICE_PCI_HOT_RESET = vfioIoctl(13);
 export const VFIO_DEVICE_IOEVENTFD = vfioIoctl(16);
 export const VFIO_DEVICE_FEATURE = vfioIoctl(17);
+/** VFIO_DEVICE_BIND_IOMMUFD, _ATTACH_IOMMUFD_PT, _DETACH_IOMMUFD_PT: _IO(VFIO_TYPE, VFIO_BASE + 18,
+ *  19, 20) (include/uapi/linux/vfio.h, the cdev ioctls of drivers/vfio/device_cdev.c). */
 export const VFIO_DEVICE_BIND_IOMMUFD = vfioIoctl(18);
+export const VFIO_DEVICE_ATTACH_IOMMUFD_PT = vfioIoctl(19);
+export const VFIO_DEVICE_DETACH_IOMMUFD_PT = vfioIoctl(20);
 
 /** struct vfio_device_info flags. */
 export const VFIO_DEVICE_FLAGS_RESET = 1 << 0;
