@@ -24,7 +24,7 @@ import type { SysResult } from '../../model/vfio/vfio';
 import type { ArgSpec, Builtin, CallContext } from '../registry-types';
 import { record, type Value } from '../values';
 import { bigArg, EVENT_FIELDS, eventValue, numArg, strArg, wordArg, type Args } from './common';
-import { ensureHostSystem, sysCall, sysReturns, sysValue, U64_MAX } from './vfio-host';
+import { ensureHostSystem, leBytes, leValue, sysCall, sysReturns, sysValue, U64_MAX } from './vfio-host';
 
 /** enum VFIO_PCI_*_REGION_INDEX (vfio.h): BAR0..BAR5 are 0..5. */
 const REGIONS: Readonly<Record<string, number>> = {
@@ -62,20 +62,6 @@ function ioctl(m: LabMachine, ctx: CallContext, fd: number, request: string, arg
 
 function indexOf(args: Args, table: Readonly<Record<string, number>>, ctx: CallContext): number {
   return args.index_raw === null || args.index_raw === undefined ? table[wordArg(args, 'index', ctx)] : numArg(args, 'index_raw', ctx);
-}
-
-/** The first `len` (at most 8) bytes, little-endian. */
-function leValue(data: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = Math.min(data.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[i]);
-  return v;
-}
-
-/** A value as `len` little-endian bytes (zero past the eighth). */
-function leBytes(v: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < Math.min(len, 8); i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
-  return out;
 }
 
 /** A device action (dma, irq) on the host, recorded like a system call. */

@@ -4,58 +4,17 @@
 
 import type { LabMachine } from '../../model/lab/machine';
 import { ERRNO, errname } from '../../model/vfio/errno';
-import type { VfioHost } from '../../model/vfio/vfio';
 import type { Builtin, CallContext } from '../registry-types';
 import { BOOL, bigArg, boolArg, numArg, wordArg } from './common';
-import { ensureHost, sysCall, sysReturns, sysValue } from './vfio-host';
+import { ensureHost, ensureHostSystem, leBytes, leValue, sysCall, sysReturns, sysValue } from './vfio-host';
 
 /** The user address space the model hands out: below 2^47 (mmap goes down from 0x7f00_0000_0000). */
 const ADDR = { t: 'int', min: 0n, max: (1n << 47n) - 1n } as const;
 
-/** The physical address behind [addr, addr + len) of the process, which one VMA must cover with the
- *  access asked; a real process would take SIGSEGV otherwise. */
-function physOf(host: VfioHost, addr: bigint, len: bigint, write: boolean, ctx: CallContext): bigint {
-  const v = host.process.vmaAt(addr);
-  const what = write ? 'writable' : 'readable';
-  if (v === undefined || addr + len > v.start + v.length || !(write ? v.write : v.read)) {
-    ctx.fail(`the process has no ${what} mapping at 0x${addr.toString(16)}..0x${(addr + len - 1n).toString(16)} ` +
-      '(a real process would take SIGSEGV): map it with process.mmap first');
-  }
-  return v.paddr + (addr - v.start);
-}
-
-/** The host pages must lie in the Lab's RAM (an mmap of more than its 3.75 GiB above 0x8_1000_0000 does not). */
-function inRam(m: LabMachine, pa: bigint, len: bigint, ctx: CallContext): bigint {
-  try {
-    m.checkSoftwareAddress(pa);
-    m.checkSoftwareAddress(pa + len - 1n);
-  } catch (e) {
-    if (e instanceof RangeError) ctx.fail(`the host page behind this address is outside the Lab's RAM: ${e.message}`);
-    throw e;
-  }
-  return pa;
-}
-
-/** Little-endian bytes at pa: one read-modify-write of each 64-bit word they touch. */
-function writeBytes(m: LabMachine, pa: bigint, value: bigint, len: number): void {
-  const end = pa + BigInt(len);
-  for (let word = pa & ~7n; word < end; word += 8n) {
-    let w = m.mem.load64(word);
-    for (let a = word > pa ? word : pa; a < word + 8n && a < end; a++) {
-      const shift = (a - word) * 8n;
-      w = (w & ~(0xffn << shift)) | (((value >> ((a - pa) * 8n)) & 0xffn) << shift);
-    }
-    m.mem.write64(word, w, 'proc');
-  }
-}
-
-function readBytes(m: LabMachine, pa: bigint, len: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < len; i++) {
-    const a = pa + BigInt(i);
-    v |= ((m.mem.load64(a & ~7n) >> ((a & 7n) * 8n)) & 0xffn) << BigInt(8 * i);
-  }
-  return v;
+/** A poke or peek the model refused (EFAULT: no mapping, or not readable/writable there) stops the
+ *  program, as SIGSEGV would stop the process. */
+function segv(r: { errno: number; why?: string }, ctx: CallContext): void {
+  if (r.errno !== 0) ctx.fail(`${r.why ?? 'a bad address'} (a real process would take SIGSEGV): map it with process.mmap first`);
 }
 
 export const PROC_BUILTINS: readonly Builtin<LabMachine>[] = [
@@ -94,12 +53,8 @@ export const PROC_BUILTINS: readonly Builtin<LabMachine>[] = [
     example: 'process.poke(buf, 0x1122_3344_5566_7788)',
     run(m, args, ctx) {
       const addr = bigArg(args, 'addr', ctx), size = numArg(args, 'size', ctx), value = bigArg(args, 'value', ctx);
-      const host = ensureHost(m, ctx);
-      const pa = inRam(m, physOf(host, addr, BigInt(size), true, ctx), BigInt(size), ctx);
-      sysCall(m, ctx, 'poke', undefined, { addr, value, size }, () => {
-        writeBytes(m, pa, value, size);
-        return { ret: 0, errno: 0, log: [] };
-      });
+      const host = ensureHostSystem(m, ctx);
+      segv(sysCall(m, ctx, 'poke', undefined, { addr, value, size }, () => host.poke(addr, leBytes(value, size))), ctx);
       return null;
     },
   },
@@ -116,13 +71,10 @@ export const PROC_BUILTINS: readonly Builtin<LabMachine>[] = [
     example: 'let v = process.peek(buf, size: 4)',
     run(m, args, ctx) {
       const addr = bigArg(args, 'addr', ctx), size = numArg(args, 'size', ctx);
-      const pa = inRam(m, physOf(ensureHost(m, ctx), addr, BigInt(size), false, ctx), BigInt(size), ctx);
-      let v = 0n;
-      sysCall(m, ctx, 'peek', undefined, { addr, size }, () => {
-        v = readBytes(m, pa, size);
-        return { ret: 0, errno: 0, out: { data: v }, log: [] };
-      });
-      return v;
+      const host = ensureHostSystem(m, ctx);
+      const r = sysCall(m, ctx, 'peek', undefined, { addr, size }, () => host.peek(addr, size));
+      segv(r, ctx);
+      return leValue((r as { data?: Uint8Array }).data ?? new Uint8Array());
     },
   },
   {

@@ -105,3 +105,17 @@ export function sysValue(type: string, r: SysResult, outFields: readonly string[
   for (const f of outFields) fields[f] = n(r.out?.[f]);
   return record(type, { ...fields, ...extra });
 }
+
+/** The first `len` (at most 8) bytes, little-endian: how a program's value reads a byte string. */
+export function leValue(data: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = Math.min(data.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[i]);
+  return v;
+}
+
+/** A value as `len` little-endian bytes (zero past the eighth). */
+export function leBytes(v: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < Math.min(len, 8); i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
