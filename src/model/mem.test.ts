@@ -98,3 +98,42 @@ describe('PhysMem', () => {
     expect(c.pageOf(0x1000)).not.toBe(m.pageOf(0x1000));
   });
 });
+
+describe('PhysMem images: pages shared with snapshots, copied on write', () => {
+  const A = 0x8_0000_1000n, B = 0x8_0020_0008n;
+  const seeded = () => {
+    const m = new PhysMem();
+    m.write64(A, 0x1111n, 'test');
+    m.write64(B, 0x2222n, 'test');
+    return m;
+  };
+
+  it('an image taken before a write keeps the old value (the write copies the shared page)', () => {
+    const m = seeded();
+    const img = m.exportImage();
+    m.write64(A, 0xaaaan, 'test');
+    expect(m.load64(A)).toBe(0xaaaan);
+    expect(PhysMem.fromImage(img).load64(A)).toBe(0x1111n);
+    expect(PhysMem.fromImage(img).load64(B)).toBe(0x2222n);
+  });
+
+  it('two memories made from one image stay independent of each other and of the image', () => {
+    const img = seeded().exportImage();
+    const x = PhysMem.fromImage(img), y = PhysMem.fromImage(img);
+    x.write64(A, 0x5n, 'test');
+    y.write64(A, 0x6n, 'test');
+    expect([x.load64(A), y.load64(A), PhysMem.fromImage(img).load64(A)]).toEqual([0x5n, 0x6n, 0x1111n]);
+    // The other word of the same page is untouched in both.
+    expect([x.load64(A + 8n), y.load64(A + 8n)]).toEqual([0n, 0n]);
+  });
+
+  it('two images with no write between them hold the same contents; a write after both changes neither', () => {
+    const m = seeded();
+    const i1 = m.exportImage(), i2 = m.exportImage();
+    m.write64(B, 0xbbbbn, 'test');
+    for (const img of [i1, i2]) {
+      const r = PhysMem.fromImage(img);
+      expect([r.load64(A), r.load64(B)]).toEqual([0x1111n, 0x2222n]);
+    }
+  });
+});

@@ -51,12 +51,18 @@ export function labIommufdHw(lab: LabMachine, opts: LabHwOptions): IommufdHw {
     submitCommands(lab.regs, [...cmds, encodeCmd({ op: 'CMD_SYNC' })], 'host');
     const q = lab.regs.cmdq;
     const cons = Number(lab.regs.mmioRead(REG.CMDQ_CONS));
-    // A command the queue rejected (CMDQ_CONS.ERR, SMMU_GERROR.CMDQ_ERR): the queue stops at it
-    // and the CMD_SYNC behind it never completes, so arm_smmu_cmdq_issue_cmdlist() fails; -EIO
-    // (IommufdHw.issue). The model leaves the queue stopped where Linux's
-    // arm_smmu_cmdq_skip_err() would skip the command, so later issues fail too.
-    if (!qEmpty(q.prod, qMask(cons, q.qs), q.qs)) return -ERRNO.EIO;
-    return 0;
+    // A command the queue rejected (CMDQ_CONS.ERR, SMMU_GERROR.CMDQ_ERR) stops the queue at it
+    // (SMMUv3 §7.1); this batch reports -EIO (IommufdHw.issue). Then, as Linux's
+    // arm_smmu_cmdq_skip_err() does from the global-error handler, the host overwrites the bad
+    // entry with a CMD_SYNC and acknowledges CMDQ_ERR in SMMU_GERRORN, which restarts consumption
+    // at CONS (§7.1), so the queue keeps serving later commands.
+    if (qEmpty(q.prod, qMask(cons, q.qs), q.qs)) return 0;
+    const slot = lab.cmdqBase + 16 * (cons & (2 ** q.qs - 1));
+    const [w0, w1] = encodeCmd({ op: 'CMD_SYNC' });
+    lab.mem.write64(BigInt(slot), w0, 'host');
+    lab.mem.write64(BigInt(slot + 8), w1, 'host');
+    lab.regs.mmioWrite(REG.GERRORN, lab.regs.mmioRead(REG.GERROR));
+    return -ERRNO.EIO;
   };
   return {
     nesting: opts.nesting ?? true,
