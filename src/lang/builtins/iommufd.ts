@@ -18,6 +18,8 @@ import { record, type RecordValue, type Value } from '../values';
 import { bigArg, boolArg, cdArg, handle, numArg, vmHandle, wordArg, type Args } from './common';
 import { cmdSpec, SMMU_BUILTINS } from './smmu';
 import { ensureHostSystem, sysCall, sysReturns, sysValue, U64_MAX } from './vfio-host';
+import { STE_1_S1 } from '../../model/lab/machine';
+import { STE_CFG } from '../../model/smmuv3/encode';
 
 const LABEL = 'Upstream, Linux 6.13+ (modelled as 7.2).';
 const U64 = { t: 'int', min: 0n, max: U64_MAX } as const;
@@ -40,7 +42,7 @@ const MAP_FLAGS: Readonly<Record<string, number>> = {
 /** struct iommu_hwpt_alloc flags (NEST_PARENT 1). */
 const HWPT_FLAGS: Readonly<Record<string, number>> = { none: 0, nest_parent: IOMMU_HWPT_ALLOC_NEST_PARENT };
 /** STE.Config (SMMUv3 §5.2; arm-smmu-v3.h STRTAB_STE_0_CFG_*) a guest may ask for. */
-const STE_CONFIG: Readonly<Record<string, bigint>> = { abort: 0n, bypass: 4n, s1: 5n, s2: 6n, nested: 7n };
+const STE_CONFIG: Readonly<Record<string, bigint>> = Object.fromEntries(Object.entries(STE_CFG).map(([k, v]) => [k, BigInt(v)]));
 
 function ioctl(m: LabMachine, ctx: CallContext, fd: number, request: string, arg: unknown): SysResult {
   return sysCall(m, ctx, 'ioctl', request, { fd, arg }, (h) => h.ioctl(fd, request, arg));
@@ -233,9 +235,9 @@ export const IOMMUFD_BUILTINS: readonly Builtin<LabMachine>[] = [
       const cfg = STE_CONFIG[wordArg(args, 'config', ctx)];
       let ptr = 0n;
       if (args.cd !== null && args.cd !== undefined) ptr = BigInt(cdArg(m, args, 'cd', ctx).ipa);
-      else if (cfg === 5n) ctx.fail('guest.ste with config s1 needs the CD (cd: ...): S1ContextPtr points to it');
+      else if (cfg === STE_CONFIG.s1) ctx.fail('guest.ste with config s1 needs the CD (cd: ...): S1ContextPtr points to it');
       const w0 = (boolArg(args, 'valid', ctx) ? 1n : 0n) | (cfg << 1n) | (ptr & ((1n << 52n) - 1n) & ~0x3fn);
-      const w1 = cfg === 5n ? 0b10n | (1n << 2n) | (1n << 4n) | (3n << 6n) : 0n;
+      const w1 = cfg === STE_CONFIG.s1 ? STE_1_S1 : 0n;
       return record('guest ste', { w0, w1 });
     },
   },

@@ -33,7 +33,7 @@ import { vmsaPageTable } from '../iommu/domain';
 import type { AttachedDomain, DeviceSpec } from '../iommu/group';
 import type { IommuHw } from '../iommu/hw';
 import type { PageTableInfo } from '../iommu/platform';
-import { cdWords, type LabMachine, type LabVm, s2StartLevelLinux } from '../lab/machine';
+import { cdWords, type LabMachine, type LabVm, s2StartLevelLinux, STE_1_S1 } from '../lab/machine';
 import { IOMMU_MMIO } from '../iommu/resv';
 import { LabNestingHw, type IommuHwWithNesting, type NestingHw } from '../vfio/nesting/hw';
 import { nestedState } from '../vfio/nesting/smmu-domain';
@@ -43,9 +43,6 @@ import { encodeSte, STE_CFG } from '../smmuv3/encode';
 import { PageTableBuilder } from '../vmsa/builder';
 import { bdfToRid } from './rid';
 
-/** STRTAB_STE_1 for a CD-table STE: S1DSS = SSID0 (0b10), S1CIR = S1COR = WBRA (0b01), S1CSH = ISH
- *  (0b11), STRW NS-EL1 (0) - arm_smmu_make_cdtable_ste(). */
-const STE_1_S1 = 0b10n | (1n << 2n) | (1n << 4n) | (3n << 6n);
 /** CMDQ_BATCH_ENTRIES = BITS_PER_LONG. */
 const CMDQ_BATCH_ENTRIES = 64;
 const GRANULE = 12;

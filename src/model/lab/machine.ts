@@ -64,8 +64,10 @@ const CR2_PTM = 1 << 2;                       // written by Linux; RES0 here (SM
 const IRQ_CTRL_GERROR_IRQEN = 1 << 0;
 const IRQ_CTRL_EVTQ_IRQEN = 1 << 2;
 const STE_1_SHCFG_INCOMING = 1n << 44n;       // STRTAB_STE_1_SHCFG = 0b01, use incoming
-/** STRTAB_STE_1: S1DSS = SSID0 (0b10), S1CIR = S1COR = WBRA (0b01), S1CSH = ISH (0b11), STRW = NS-EL1. */
-const STE_1_S1 = 0b10n | (1n << 2n) | (1n << 4n) | (3n << 6n);
+/** STRTAB_STE_1 of every stage-1 or nested STE Linux writes (arm_smmu_write_strtab_ent; the guest's
+ *  driver and the 2021 series alike): S1DSS = SSID0 (0b10), S1CIR = S1COR = WBRA (0b01), S1CSH =
+ *  ISH (0b11), STRW = NS-EL1. */
+export const STE_1_S1 = 0b10n | (1n << 2n) | (1n << 4n) | (3n << 6n);
 /** VTCR fields Linux puts in STE word 2 besides T0SZ/SL0/TG/PS: S2IR0 = S2OR0 = WBWA, S2SH0 = ISH. */
 const STE_2_S2_WALK_ATTRS = (1n << 40n) | (1n << 42n) | (3n << 44n);
 /** io-pgtable-arm's MAIR: NC (0x44) at index 0, WBRWA (0xff) at 1 (ARM_LPAE_MAIR_ATTR_IDX_CACHE,

@@ -11,6 +11,7 @@
 
 import { encodeSte, STE_CFG } from '../../smmuv3/encode';
 import type { NestedS2Cfg } from './hw';
+import { STE_1_S1 } from '../../lab/machine';
 
 /** What an STE of a nested domain's device becomes. */
 export type NestedSteCfg =
@@ -18,9 +19,8 @@ export type NestedSteCfg =
   | { kind: 's2' }                      // no stage-1 config, or BYPASS: stage 2 only
   | { kind: 'abort' };                  // ABORT
 
-/** STRTAB_STE_1_S1DSS_SSID0 (0b10), S1CIR = S1COR = WBRA (0b01), S1CSH = ISH (0b11), STRW = NSEL1
- *  (arm-smmu-v3.h); bits per primer §2.3: S1DSS [1:0], S1CIR [3:2], S1COR [5:4], S1CSH [7:6]. */
-export const STE_1_NESTED_S1 = 0b10n | (0b01n << 2n) | (0b01n << 4n) | (0b11n << 6n);
+// Word 1 is the driver's usual stage-1 word (STE_1_S1, lab/machine.ts): S1DSS [1:0] = SSID0,
+// S1CIR [3:2] = S1COR [5:4] = WBRA, S1CSH [7:6] = ISH (arm-smmu-v3.h; primer §2.3).
 
 /** The four STE dwords (0-3) for a translating config. */
 export function steWords(cfg: Exclude<NestedSteCfg, { kind: 'abort' }>, s2: NestedS2Cfg): [bigint, bigint, bigint, bigint] {
@@ -28,5 +28,5 @@ export function steWords(cfg: Exclude<NestedSteCfg, { kind: 'abort' }>, s2: Nest
   // STRTAB_STE_0_S1CTXPTR_MASK = GENMASK_ULL(51, 6): the address's own bits [51:6].
   const ptr = cfg.cdtab & 0x000f_ffff_ffff_ffc0n;
   const w0 = encodeSte({ config: STE_CFG.nested, s1ContextPtr: ptr, s1CdMax: 0, s1Fmt: 0 })[0];
-  return [w0, STE_1_NESTED_S1, s2.w2, s2.w3];
+  return [w0, STE_1_S1, s2.w2, s2.w3];
 }
