@@ -29,6 +29,7 @@ import type { DeviceSpec } from '../../model/iommu/group';
 import { DEFAULT_KERNEL, KERNEL_PROFILES, kernelProfile, type KernelId } from '../../model/vfio/profile';
 import { NAME, isRefText, readNumExpr, type NumExpr } from './refs';
 import { argKind, codeOf, knownRequestNames, missingFrom } from './requests';
+import { PCI_BDF } from '../../model/host/rid';
 
 export const IOCTL_SCRIPT_FORMAT = 'iommu-lab/ioctl-script@1';
 
@@ -129,8 +130,7 @@ const bytes = z.unknown().transform((v, ctx) => {
 });
 
 /** PCI domain:bus:device.function, lower-case hex as Linux names PCI devices (dev_name()). */
-const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/;
-const bdf = str.refine((s) => BDF.test(s), { error: (iss) => `expected a PCI address like "0000:00:02.0" (got ${shown(iss.input)})` });
+const bdf = str.refine((s) => PCI_BDF.test(s), { error: (iss) => `expected a PCI address like "0000:00:02.0" (got ${shown(iss.input)})` });
 
 const asName = str.refine((s) => NAME.test(s), { error: (iss) => `a name must be an identifier like "container" (got ${shown(iss.input)})` });
 
@@ -416,7 +416,7 @@ function checkAcrossCalls(raw: unknown): Issue[] {
         issues.push({ path, why: `${text}: $${e.name} is $.calls[${named.index}] (${String(named.op)}), which writes nothing back (only ioctl calls have .out)` });
       }
     });
-    if (DEVICE_OPS.has(String(c.op)) && typeof c.bdf === 'string' && BDF.test(c.bdf)) {
+    if (DEVICE_OPS.has(String(c.op)) && typeof c.bdf === 'string' && PCI_BDF.test(c.bdf)) {
       const d = devices.get(c.bdf);
       if (d === undefined) issues.push({ path: ['calls', index, 'bdf'], why: `${c.bdf} is not one of $.devices` });
       else if (d.model === undefined) issues.push({ path: ['calls', index, 'bdf'], why: `${c.bdf} ($.devices[${d.index}]) has no model for the Lab to drive (give "model": "edu")` });

@@ -7,18 +7,18 @@
 import type { LabMachine } from '../../model/lab/machine';
 import { kernelProfile, KERNEL_PROFILES } from '../../model/vfio/profile';
 import type { Builtin } from '../registry-types';
-import { BOOL, boolArg, numArg, strArg, wordArg, type Args } from './common';
+import { BOOL, bigArg, boolArg, numArg, strArg, wordArg, type Args } from './common';
 import { declaring, U64_MAX } from './vfio-host';
 import type { CallContext } from '../registry-types';
+import { PCI_BDF } from '../../model/host/rid';
 
-const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/;
 const IOVA = { t: 'int', min: 0n, max: U64_MAX - 0xfffn, align: 0x1000n } as const;
 const LEN = { t: 'int', min: 0x1000n, max: 1n << 63n, align: 0x1000n } as const;
 const DEV_ARG = { name: 'dev', type: { t: 'str' }, doc: 'the PCI address of the device it names (declared with host.pci_device)' } as const;
 
 function bdfArg(args: Args, name: string, ctx: CallContext): string {
   const bdf = strArg(args, name, ctx).toLowerCase();
-  if (!BDF.test(bdf)) ctx.fail(`"${bdf}" is not a PCI address like "0000:00:02.0" (segment:bus:device.function)`);
+  if (!PCI_BDF.test(bdf)) ctx.fail(`"${bdf}" is not a PCI address like "0000:00:02.0" (segment:bus:device.function)`);
   return bdf;
 }
 
@@ -35,10 +35,6 @@ function needMachine(m: LabMachine, machine: 'arm64-virt' | 'x86-vtd', what: str
   }
 }
 
-const big = (args: Args, name: string, ctx: CallContext): bigint => {
-  const v = args[name];
-  return typeof v === 'bigint' ? v : ctx.fail(`internal: ${name} should be a number`);
-};
 
 export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
   {
@@ -137,7 +133,7 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
       needMachine(m, 'arm64-virt', 'IORT RMRs', ctx);
       const dev = declaredDev(m, args, ctx);
       const p = m.hostSpec.platform;
-      p.rmrs = [...(p.rmrs ?? []), { base: big(args, 'base', ctx), length: big(args, 'size', ctx), remapPermitted: boolArg(args, 'remap_permitted', ctx), devices: [dev] }];
+      p.rmrs = [...(p.rmrs ?? []), { base: bigArg(args, 'base', ctx), length: bigArg(args, 'size', ctx), remapPermitted: boolArg(args, 'remap_permitted', ctx), devices: [dev] }];
       return null;
     },
   },
@@ -160,7 +156,7 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
       needMachine(m, 'arm64-virt', 'device-tree reserved IOVA ranges', ctx);
       const dev = declaredDev(m, args, ctx);
       const p = m.hostSpec.platform;
-      p.reserved = [...(p.reserved ?? []), { base: big(args, 'base', ctx), length: big(args, 'size', ctx), devices: [dev] }];
+      p.reserved = [...(p.reserved ?? []), { base: bigArg(args, 'base', ctx), length: bigArg(args, 'size', ctx), devices: [dev] }];
       return null;
     },
   },
@@ -182,8 +178,8 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
       needMachine(m, 'x86-vtd', 'RMRRs', ctx);
       const dev = declaredDev(m, args, ctx);
       const p = m.hostSpec.platform;
-      const base = big(args, 'base', ctx);
-      p.rmrrs = [...(p.rmrrs ?? []), { base, end: base + big(args, 'size', ctx) - 1n, devices: [dev] }];
+      const base = bigArg(args, 'base', ctx);
+      p.rmrrs = [...(p.rmrrs ?? []), { base, end: base + bigArg(args, 'size', ctx) - 1n, devices: [dev] }];
       return null;
     },
   },
@@ -202,7 +198,7 @@ export const HOST_DECL_BUILTINS: readonly Builtin<LabMachine>[] = [
     run(m, args, ctx) {
       declaring(m, 'host.process', ctx);
       m.hostSpec.process = {
-        rlimitMemlock: args.memlock === null ? 'unlimited' : big(args, 'memlock', ctx), capIpcLock: boolArg(args, 'cap_ipc_lock', ctx),
+        rlimitMemlock: args.memlock === null ? 'unlimited' : bigArg(args, 'memlock', ctx), capIpcLock: boolArg(args, 'cap_ipc_lock', ctx),
       };
       return null;
     },

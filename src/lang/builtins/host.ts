@@ -4,12 +4,12 @@
 
 import { type LabMachine, permOf } from '../../model/lab/machine';
 import type { Builtin } from '../registry-types';
+import { PCI_BDF } from '../../model/host/rid';
 import {
   ADDR48, cdArg, cdHandle, deviceArg, deviceHandle, granuleArg, guard, handle, numArg, optNum, PERM_S1, PERM_S2, permArg,
   PGSIZE, ptArg, ptHandle, SIZE48, strArg, VM_ARG, vmArg, vmHandle, GRANULE,
 } from './common';
 
-const BDF = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/i;
 
 export const HOST_BUILTINS: readonly Builtin<LabMachine>[] = [
   {
@@ -27,7 +27,7 @@ export const HOST_BUILTINS: readonly Builtin<LabMachine>[] = [
     example: 'let nic = host.assign("0000:01:00.0", sid: 0x10)',
     run(m, args, ctx) {
       const bdf = strArg(args, 'bdf', ctx);
-      if (!BDF.test(bdf)) ctx.fail(`"${bdf}" is not a PCI address like "0000:01:00.0" (segment:bus:device.function)`);
+      if (!PCI_BDF.test(bdf.toLowerCase())) ctx.fail(`"${bdf}" is not a PCI address like "0000:01:00.0" (segment:bus:device.function)`);
       return deviceHandle(guard(ctx, () => m.assign(bdf.toLowerCase(), numArg(args, 'sid', ctx))));
     },
   },
